@@ -1,0 +1,1 @@
+//! Talking to Jobber: the vendored schema, typed operations and the client.
