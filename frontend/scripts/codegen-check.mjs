@@ -1,0 +1,46 @@
+// Fails when the committed files in src/gql/ differ from what graphql-codegen generates now.
+// Generates into a temporary directory and compares file by file, so it doesn't depend on git.
+import { generate, loadCodegenConfig } from "@graphql-codegen/cli";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const committedDir = path.join(root, "src/gql");
+process.chdir(root);
+
+const { config } = await loadCodegenConfig({ configFilePath: path.join(root, "codegen.ts") });
+const tmp = await mkdtemp(path.join(tmpdir(), "fieldsync-codegen-"));
+try {
+  const generatedDir = path.join(tmp, "gql");
+  const [[, output]] = Object.entries(config.generates);
+  await generate({ ...config, silent: true, generates: { [`${generatedDir}/`]: output } }, true);
+
+  const list = async (dir) => (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+  const [generated, committed] = await Promise.all([list(generatedDir), list(committedDir).catch(() => [])]);
+
+  const problems = [];
+  for (const file of new Set([...generated, ...committed])) {
+    if (!generated.includes(file)) problems.push(`src/gql/${file} is no longer generated`);
+    else if (!committed.includes(file)) problems.push(`src/gql/${file} is missing`);
+    else {
+      const [want, have] = await Promise.all([
+        readFile(path.join(generatedDir, file), "utf8"),
+        readFile(path.join(committedDir, file), "utf8"),
+      ]);
+      if (want !== have) problems.push(`src/gql/${file} is stale`);
+    }
+  }
+  if (problems.length > 0) {
+    console.error(`Generated GraphQL types are out of date:\n  ${problems.join("\n  ")}\nRun \`npm run codegen\` and commit src/gql/.`);
+    process.exitCode = 1;
+  } else {
+    console.log(`src/gql/ is up to date (${generated.length} files).`);
+  }
+} finally {
+  await rm(tmp, { recursive: true, force: true });
+}
