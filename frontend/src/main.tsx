@@ -1,0 +1,22 @@
+import "@jobber/design/foundation.css";
+import "@jobber/components/styles";
+import "./app/app.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter } from "react-router-dom";
+import { createApolloClient } from "./app/apollo";
+import { App } from "./app/App";
+import { AppProviders } from "./app/AppProviders";
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+
+createRoot(root).render(
+  <StrictMode>
+    <AppProviders client={createApolloClient()}>
+      <BrowserRouter>
+        <App />
+      </BrowserRouter>
+    </AppProviders>
+  </StrictMode>,
+);
