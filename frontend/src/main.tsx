@@ -4,6 +4,7 @@ import "./app/app.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
+import { ROUTER_FUTURE } from "./app/router";
 import { createApolloClient } from "./app/apollo";
 import { App } from "./app/App";
 import { AppProviders } from "./app/AppProviders";
@@ -14,7 +15,7 @@ if (!root) throw new Error("index.html has no #root element");
 createRoot(root).render(
   <StrictMode>
     <AppProviders client={createApolloClient()}>
-      <BrowserRouter>
+      <BrowserRouter future={ROUTER_FUTURE}>
         <App />
       </BrowserRouter>
     </AppProviders>

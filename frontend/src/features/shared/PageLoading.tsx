@@ -7,15 +7,18 @@ export function PageLoading({ label }: { label: string }) {
   return (
     <div role="status" aria-live="polite" aria-busy="true" style={{ padding: "var(--space-large)" }}>
       <span className="visually-hidden">{label}…</span>
-      <Content>
-        <Glimmer.Header level={1} />
-        <Card>
-          <Content>
-            <Glimmer.Text lines={3} />
-            <Glimmer.Button />
-          </Content>
-        </Card>
-      </Content>
+      {/* The placeholders are decoration: the label above is what assistive tech announces. */}
+      <div aria-hidden="true">
+        <Content>
+          <Glimmer.Header level={1} />
+          <Card>
+            <Content>
+              <Glimmer.Text lines={3} />
+              <Glimmer.Button />
+            </Content>
+          </Card>
+        </Content>
+      </div>
     </div>
   );
 }

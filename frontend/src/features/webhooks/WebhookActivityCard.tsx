@@ -29,7 +29,9 @@ export function WebhookActivityCard({ pollInterval }: { pollInterval: number }) 
     body = (
       <div role="status" aria-busy="true">
         <span className="visually-hidden">Loading webhook activity…</span>
-        <Glimmer.Text lines={3} />
+        <div aria-hidden="true">
+          <Glimmer.Text lines={3} />
+        </div>
       </div>
     );
   } else if (!events) {
