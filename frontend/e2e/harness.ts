@@ -1,0 +1,209 @@
+/**
+ * Browser-test harness: runs the real backend binary (with its embedded Jobber sandbox) on free
+ * ports and drives Debian's Chromium through playwright-core. Never downloads a browser.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, "e2e-artifacts");
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** How long the backend may take to become ready (a debug build migrating a fresh SQLite file). */
+const READY_TIMEOUT_MS = 30_000;
+
+function backendBinary(): string {
+  if (process.env.JOBBER_APP_BIN) return process.env.JOBBER_APP_BIN;
+  const targetDir = process.env.CARGO_TARGET_DIR
+    ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR)
+    : path.join(REPO_ROOT, "target");
+  return path.join(targetDir, "debug", "jobber-app");
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Polls `check` until it returns a value or the deadline passes. */
+export async function pollUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface Backend {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The embedded Jobber sandbox, e.g. http://127.0.0.1:41235 */
+  sandboxUrl: string;
+  logPath: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `jobber-app serve` on fresh ports with a fresh SQLite database; resolves once /readyz is 200. */
+export async function startBackend(): Promise<Backend> {
+  const bin = backendBinary();
+  if (!existsSync(bin)) {
+    throw new Error(`Backend binary not found at ${bin}: run \`cargo build -p jobber-app\` or set JOBBER_APP_BIN.`);
+  }
+  const spaDir = path.join(REPO_ROOT, "frontend", "dist");
+  if (!existsSync(path.join(spaDir, "index.html"))) {
+    throw new Error(`No built SPA in ${spaDir}: run \`npm run build\` first.`);
+  }
+
+  const workDir = await mkdtemp(path.join(tmpdir(), "fieldsync-e2e-"));
+  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${workDir}/app.db?mode=rwc`,
+    DATA_DIR: workDir,
+    BIND_ADDR: `127.0.0.1:${port}`,
+    APP_BASE_URL: url,
+    SANDBOX_BIND_ADDR: `127.0.0.1:${sandboxPort}`,
+    SPA_DIR: spaDir,
+    APP_ENV: "development",
+    LOG_FORMAT: "json",
+  };
+  // Without Jobber credentials the backend embeds its Jobber sandbox, which these tests rely on.
+  delete env.JOBBER_CLIENT_ID;
+  delete env.JOBBER_CLIENT_SECRET;
+  delete env.JOBBER_CLIENT_SECRET_PREVIOUS;
+
+  const logPath = path.join(workDir, "backend.log");
+  const log = createWriteStream(logPath);
+  const child: ChildProcess = spawn(bin, ["serve"], { env, cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+
+  const stop = async () => {
+    if (exitCode === undefined) {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    log.end();
+  };
+
+  try {
+    await pollUntil(
+      "the backend to report ready at /readyz",
+      async () => {
+        if (exitCode !== undefined) throw new Error(`backend exited early with code ${exitCode}`);
+        const response = await fetch(`${url}/readyz`);
+        return response.status === 200 ? true : undefined;
+      },
+      { timeoutMs: READY_TIMEOUT_MS },
+    );
+  } catch (error) {
+    await stop();
+    await saveBackendLog("startup", logPath);
+    throw error;
+  }
+
+  return {
+    url,
+    sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    logPath,
+    async stop() {
+      await stop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+function artifactName(testName: string): string {
+  return testName.replace(/[^a-zA-Z0-9-_]+/g, "-").replace(/^-|-$/g, "");
+}
+
+async function saveBackendLog(testName: string, logPath: string): Promise<void> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(logPath, "utf8").catch(() => "(no backend output)");
+  await writeFile(path.join(ARTIFACTS_DIR, `${artifactName(testName)}.backend.log`), text);
+}
+
+/**
+ * Runs `body` with a fresh browser context (no cookies) and page. On failure saves
+ * `e2e-artifacts/<test>.png`, the backend's output and the browser console, then rethrows.
+ */
+export async function withPage(
+  testName: string,
+  browser: Browser,
+  backend: Backend,
+  body: (page: Page, context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const consoleLines: string[] = [];
+  context.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+  try {
+    await body(page, context);
+  } catch (error) {
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    const name = artifactName(testName);
+    const pages = context.pages();
+    await Promise.all(
+      pages.map((p, i) =>
+        p
+          .screenshot({ path: path.join(ARTIFACTS_DIR, `${name}${i === 0 ? "" : `-page${i + 1}`}.png`), fullPage: true })
+          .catch(() => undefined),
+      ),
+    );
+    await writeFile(path.join(ARTIFACTS_DIR, `${name}.console.log`), consoleLines.join("\n"));
+    await saveBackendLog(testName, backend.logPath);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
