@@ -1,1 +1,87 @@
-//! jobber-app
+//! `jobber-app`: a Jobber App Marketplace app.
+//!
+//! Crate map:
+//! - [`config`]: typed configuration from the environment.
+//! - [`db`]: sea-orm storage (SQLite or PostgreSQL) and entities; [`migrations`] crate for schema.
+//! - [`http`]: REST routes (health, OAuth, webhooks, SPA) and the GraphQL endpoints.
+//! - [`api`]: OUR GraphQL schema (queries, mutations, subscriptions, types).
+//! - [`connections`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`]: business areas.
+//! - [`telemetry`], [`error`], [`state`], [`keys`]: plumbing.
+//!
+//! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
+
+pub mod api;
+pub mod config;
+pub mod connections;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod lifecycle;
+mod metrics;
+pub mod sessions;
+pub mod state;
+pub mod telemetry;
+pub mod tokens;
+pub mod webhooks;
+
+use std::future::Future;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::{config::Config, db::Db, keys::Keys, state::AppState};
+
+/// Opens the database, applies migrations in development, loads keys, and assembles the state.
+pub async fn build(config: Config) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config).await?;
+    if !config.is_production() {
+        db.migrate().await.context("applying database migrations")?;
+    }
+    let keys = Keys::load(&config)?;
+    Ok(AppState::new(config, db, keys, telemetry::metrics_handle()))
+}
+
+/// Serves the app on `listener` until `shutdown` resolves; in-flight requests then get up to
+/// `SHUTDOWN_GRACE_SECS` to finish.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::router(state.clone());
+    let grace = state.config.shutdown_grace;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
+    tokio::select! {
+        res = server => res.context("HTTP server failed")?,
+        () = async {
+            let _ = rx.await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; exiting anyway"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

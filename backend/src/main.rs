@@ -1,1 +1,101 @@
-fn main() {}
+//! `jobber-app` command line: `serve` (default), `migrate`, and operator tasks.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jobber_app::config::Config;
+
+#[derive(Parser)]
+#[command(name = "jobber-app", version, about = "Fieldsync: a Jobber App Marketplace app")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply (or roll back) database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// Roll back the last migration.
+    Down,
+    /// List pending migrations.
+    Status,
+}
+
+fn main() -> ExitCode {
+    // `.env` is a development convenience; production takes its environment as given.
+    if std::env::var("APP_ENV").as_deref() != Ok("production") {
+        let _ = dotenvy::dotenv();
+    }
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    jobber_app::telemetry::init_tracing(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "jobber-app failed");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.bind_addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on BIND_ADDR={}: {e}", config.bind_addr))?;
+            let state = jobber_app::build(config).await?;
+            tracing::info!(
+                addr = %listener.local_addr()?,
+                url = %state.config.app_base_url,
+                environment = ?state.config.app_env,
+                "serving"
+            );
+            jobber_app::serve(state.clone(), listener, jobber_app::shutdown_signal()).await?;
+            state.db.clone().close().await;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = jobber_app::db::Db::connect(&config).await?;
+            match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => {
+                    db.migrate().await?;
+                    println!("migrations applied");
+                }
+                MigrateAction::Down => {
+                    db.rollback(Some(1)).await?;
+                    println!("rolled back one migration");
+                }
+                MigrateAction::Status => {
+                    let pending = db.pending_migrations().await?;
+                    if pending.is_empty() {
+                        println!("up to date");
+                    } else {
+                        pending.iter().for_each(|m| println!("pending: {m}"));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! OUR GraphQL API (async-graphql), served at `/graphql` and `/graphql/ws`.
+//!
+//! Resolvers are thin: they read the request's [`RequestCtx`], call an area, and map the result.
+//! Every resolver that touches merchant data goes through [`RequestCtx::require_session`], so
+//! tenant scoping is decided in one place.
+
+mod extensions;
+mod mutation;
+mod query;
+mod subscription;
+pub mod types;
+
+use async_graphql::{Schema, SchemaBuilder};
+
+pub use self::{mutation::Mutation, query::Query, subscription::Subscription};
+use crate::state::AppState;
+
+/// The executable schema.
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// Deepest selection accepted (GraphiQL's introspection query needs about 13).
+pub const MAX_DEPTH: usize = 16;
+/// Largest complexity accepted (each field counts 1, lists multiply by their `first`).
+pub const MAX_COMPLEXITY: usize = 2_000;
+
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(extensions::ErrorCodes)
+}
+
+/// Builds the schema around the app state.
+pub fn schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The SDL, as committed in `backend/schema.graphql` (the frontend's codegen reads it).
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// What the HTTP layer knows about the caller, inserted into every request's data.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCtx {
+    /// The browser session, if the cookie named a live one.
+    pub session: Option<crate::sessions::Session>,
+}
+
+impl RequestCtx {
+    /// The session, or `UNAUTHENTICATED`.
+    pub fn require_session(&self) -> Result<&crate::sessions::Session, crate::error::AppError> {
+        self.session.as_ref().ok_or(crate::error::AppError::Unauthenticated)
+    }
+}

@@ -1,0 +1,57 @@
+use std::time::Duration;
+
+use async_graphql::{Context, Subscription as SubscriptionDerive};
+use futures::{Stream, StreamExt};
+
+use super::{RequestCtx, types::Connection};
+use crate::state::AppState;
+
+/// Live updates over WebSocket (`/graphql/ws`, graphql-transport-ws).
+pub struct Subscription;
+
+/// How often a subscription re-reads the connection. Reading the row is cheap and works across
+/// app instances (a change made by another instance is seen too).
+const POLL: Duration = Duration::from_secs(2);
+
+#[SubscriptionDerive]
+impl Subscription {
+    /// Emits the connection whenever it changes; null once it is gone (e.g. disconnected from
+    /// Jobber's Marketplace), after which the stream ends.
+    async fn connection_changed(&self, ctx: &Context<'_>) -> impl Stream<Item = Option<Connection>> + use<> {
+        let state = ctx.data_unchecked::<AppState>().clone();
+        let session = ctx.data_unchecked::<RequestCtx>().session.clone();
+        // State: (last value sent, finished). The first read is immediate; later ones poll.
+        futures::stream::unfold((None::<Option<Connection>>, false), move |(last, finished)| {
+            let (state, session) = (state.clone(), session.clone());
+            async move {
+                if finished {
+                    return None;
+                }
+                loop {
+                    if last.is_some() {
+                        tokio::time::sleep(POLL).await;
+                    }
+                    let current = match &session {
+                        None => None,
+                        Some(s) => match state.db.live_session_connection(s).await {
+                            Ok(c) => c.map(Connection::from),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "connectionChanged: cannot read the connection");
+                                if last.is_none() {
+                                    tokio::time::sleep(POLL).await;
+                                }
+                                continue;
+                            }
+                        },
+                    };
+                    if last.as_ref() != Some(&current) {
+                        // `null` is final: the session died with its connection.
+                        let done = current.is_none();
+                        return Some((current.clone(), (Some(current), done)));
+                    }
+                }
+            }
+        })
+        .boxed()
+    }
+}

@@ -1,0 +1,317 @@
+//! Typed configuration, read from the environment once at startup.
+//!
+//! Every variable is listed in `.env.example`. A malformed value stops startup with an error that
+//! names the variable and the expected form; nothing here reads the environment after startup, and
+//! tests build a [`Config`] in code with [`Config::from_lookup`].
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+/// Where this instance runs. Production refuses insecure defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A configuration problem, naming the variable and what it expects.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var}={value:?}: expected {expected}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// The whole configuration of one app instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `BIND_ADDR`: where the HTTP server listens.
+    pub bind_addr: SocketAddr,
+    /// `APP_BASE_URL`: the public URL, used to build redirect URIs and cookie flags.
+    pub app_base_url: Url,
+    /// `DATABASE_URL`: `sqlite://…` (default `data/app.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `APP_ENV`.
+    pub app_env: AppEnv,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `GRAPHQL_PLAYGROUND`: serve GraphiQL at `GET /graphql` (always on in development).
+    pub graphql_playground: bool,
+    /// `SPA_DIR`: the built single-page app (`frontend/dist`).
+    pub spa_dir: PathBuf,
+    /// `DATA_DIR`: where development keys and the default SQLite file live.
+    pub data_dir: PathBuf,
+    /// `SQLITE_SYNCHRONOUS`: `NORMAL` (default; survives a process crash) or `FULL` (survives power loss).
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests get to finish on SIGTERM.
+    pub shutdown_grace: Duration,
+    /// Jobber connection settings.
+    pub jobber: JobberSettings,
+    /// Secrets for tokens at rest and session cookies.
+    pub secrets: SecretSettings,
+    /// `REFRESH_MARGIN_SECS`: refresh an access token this long before it expires (default 300).
+    pub refresh_margin: Duration,
+    /// `SESSION_TTL_HOURS`: how long a browser session lives (default 12).
+    pub session_ttl: Duration,
+    /// `DATA_RETENTION_HOURS`: keep a disconnected account's synced data this long (default 0).
+    pub data_retention: Duration,
+}
+
+/// Key material. In development, missing keys are generated and kept in `DATA_DIR`.
+#[derive(Debug, Clone, Default)]
+pub struct SecretSettings {
+    /// `TOKEN_ENCRYPTION_KEY`: base64 of 32 random bytes; encrypts tokens at rest.
+    pub token_encryption_key: Option<SecretString>,
+    /// `TOKEN_ENCRYPTION_KEY_PREVIOUS`: the key being rotated out; decrypts only.
+    pub token_encryption_key_previous: Option<SecretString>,
+    /// `SESSION_SECRET`: at least 32 bytes; signs session and OAuth-state cookies.
+    pub session_secret: Option<SecretString>,
+}
+
+/// How SQLite commits reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    Normal,
+    Full,
+}
+
+/// Settings for talking to Jobber (or the sandbox standing in for it).
+#[derive(Debug, Clone)]
+pub struct JobberSettings {
+    /// `JOBBER_API_URL` (default `https://api.getjobber.com`).
+    pub api_url: Url,
+    /// `JOBBER_GRAPHQL_VERSION` sent as `X-JOBBER-GRAPHQL-VERSION`.
+    pub graphql_version: String,
+    /// `JOBBER_CLIENT_ID`; unset in development means "run against the embedded sandbox".
+    pub client_id: Option<String>,
+    /// `JOBBER_CLIENT_SECRET`: OAuth client secret and webhook signing key.
+    pub client_secret: Option<SecretString>,
+    /// `JOBBER_CLIENT_SECRET_PREVIOUS`: accepted for webhook signatures while the secret is rolled.
+    pub client_secret_previous: Option<SecretString>,
+    /// `SANDBOX_BIND_ADDR`: where the embedded sandbox listens in sandbox mode.
+    pub sandbox_bind_addr: SocketAddr,
+}
+
+const DEFAULT_JOBBER_API_URL: &str = "https://api.getjobber.com";
+/// The Jobber API version this app is written against.
+pub const DEFAULT_JOBBER_GRAPHQL_VERSION: &str = "2025-04-16";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+
+        let app_env = match var("APP_ENV").as_deref() {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => return Err(invalid("APP_ENV", other, "`development` or `production`")),
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("LOG_FORMAT", other, "`pretty` or `json`")),
+        };
+        let bind_addr =
+            parse(&var, "BIND_ADDR", "127.0.0.1:8080", "a socket address such as 127.0.0.1:8080")?;
+        let app_base_url = parse_url(&var, "APP_BASE_URL", "http://127.0.0.1:8080")?;
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
+        let database_url = match var("DATABASE_URL") {
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("app.db").display()),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    &other,
+                    "a `sqlite://path` or `postgres://user@host/db` URL",
+                ));
+            }
+        };
+        let graphql_playground = parse_bool(&var, "GRAPHQL_PLAYGROUND", false)?;
+        let sqlite_synchronous =
+            match var("SQLITE_SYNCHRONOUS").as_deref().map(str::to_ascii_uppercase).as_deref() {
+                None | Some("NORMAL") => SqliteSynchronous::Normal,
+                Some("FULL") => SqliteSynchronous::Full,
+                Some(other) => return Err(invalid("SQLITE_SYNCHRONOUS", other, "`NORMAL` or `FULL`")),
+            };
+        let shutdown_grace =
+            Duration::from_secs(parse(&var, "SHUTDOWN_GRACE_SECS", "20", "a whole number of seconds")?);
+
+        let jobber = JobberSettings {
+            api_url: parse_url(&var, "JOBBER_API_URL", DEFAULT_JOBBER_API_URL)?,
+            graphql_version: match var("JOBBER_GRAPHQL_VERSION") {
+                None => DEFAULT_JOBBER_GRAPHQL_VERSION.to_owned(),
+                Some(v) if is_api_version(&v) => v,
+                Some(other) => {
+                    return Err(invalid("JOBBER_GRAPHQL_VERSION", &other, "a date such as 2025-04-16"));
+                }
+            },
+            client_id: var("JOBBER_CLIENT_ID"),
+            client_secret: var("JOBBER_CLIENT_SECRET").map(SecretString::from),
+            client_secret_previous: var("JOBBER_CLIENT_SECRET_PREVIOUS").map(SecretString::from),
+            sandbox_bind_addr: parse(
+                &var,
+                "SANDBOX_BIND_ADDR",
+                "127.0.0.1:8081",
+                "a socket address such as 127.0.0.1:8081",
+            )?,
+        };
+
+        let secrets = SecretSettings {
+            token_encryption_key: var("TOKEN_ENCRYPTION_KEY").map(SecretString::from),
+            token_encryption_key_previous: var("TOKEN_ENCRYPTION_KEY_PREVIOUS").map(SecretString::from),
+            session_secret: var("SESSION_SECRET").map(SecretString::from),
+        };
+        let refresh_margin =
+            Duration::from_secs(parse(&var, "REFRESH_MARGIN_SECS", "300", "a whole number of seconds")?);
+        let session_ttl = Duration::from_secs(
+            3600 * parse::<u64>(&var, "SESSION_TTL_HOURS", "12", "a whole number of hours")?,
+        );
+        let data_retention = Duration::from_secs(
+            3600 * parse::<u64>(&var, "DATA_RETENTION_HOURS", "0", "a whole number of hours")?,
+        );
+
+        Ok(Self {
+            secrets,
+            refresh_margin,
+            session_ttl,
+            data_retention,
+            bind_addr,
+            app_base_url,
+            database_url,
+            app_env,
+            log_format,
+            graphql_playground,
+            spa_dir: PathBuf::from(var("SPA_DIR").unwrap_or_else(|| "frontend/dist".to_owned())),
+            data_dir,
+            sqlite_synchronous,
+            shutdown_grace,
+            jobber,
+        })
+    }
+
+    /// True in production.
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    /// GraphiQL is served in development, and in production only when asked for.
+    pub fn playground_enabled(&self) -> bool {
+        !self.is_production() || self.graphql_playground
+    }
+}
+
+fn invalid(var: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError { var, value: value.to_owned(), expected }
+}
+
+fn parse<T: FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: &str,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    let raw = var(key).unwrap_or_else(|| default.to_owned());
+    raw.trim().parse().map_err(|_| invalid(key, &raw, expected))
+}
+
+fn parse_url(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: &str,
+) -> Result<Url, ConfigError> {
+    let raw = var(key).unwrap_or_else(|| default.to_owned());
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        _ => Err(invalid(key, &raw, "an absolute http(s) URL such as https://app.example.com")),
+    }
+}
+
+fn parse_bool(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match var(key).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(invalid(key, other, "`true` or `false`")),
+    }
+}
+
+fn is_api_version(v: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_a_local_development_setup() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.app_base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.database_url, "sqlite://data/app.db?mode=rwc");
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert!(c.playground_enabled());
+        assert_eq!(c.jobber.graphql_version, DEFAULT_JOBBER_GRAPHQL_VERSION);
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable() {
+        for (key, value) in [
+            ("BIND_ADDR", "localhost"),
+            ("APP_BASE_URL", "not a url"),
+            ("DATABASE_URL", "mysql://x"),
+            ("APP_ENV", "staging"),
+            ("LOG_FORMAT", "xml"),
+            ("GRAPHQL_PLAYGROUND", "maybe"),
+            ("JOBBER_GRAPHQL_VERSION", "latest"),
+        ] {
+            let err = config(&[(key, value)]).unwrap_err();
+            assert_eq!(err.var, key);
+            assert!(err.to_string().contains(key), "{err}");
+            assert!(err.to_string().contains("expected"), "{err}");
+        }
+    }
+
+    #[test]
+    fn production_hides_the_playground_unless_asked() {
+        assert!(!config(&[("APP_ENV", "production")]).unwrap().playground_enabled());
+        assert!(
+            config(&[("APP_ENV", "production"), ("GRAPHQL_PLAYGROUND", "true")])
+                .unwrap()
+                .playground_enabled()
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! `/graphql` (POST queries and mutations, GET GraphiQL) and `/graphql/ws` (subscriptions).
+use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::{
+    Router,
+    extract::{State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+
+use crate::{api::AppSchema, api::RequestCtx, error::AppError, state::AppState};
+
+pub fn router(schema: AppSchema) -> Router<AppState> {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(graphql_ws))
+        .layer(axum::Extension(schema))
+}
+
+async fn request_ctx(state: &AppState, headers: &HeaderMap) -> Result<RequestCtx, AppError> {
+    let session = crate::sessions::from_headers(state, headers).await?;
+    Ok(RequestCtx { session })
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    axum::Extension(schema): axum::Extension<AppSchema>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> Result<GraphQLResponse, AppError> {
+    let ctx = request_ctx(&state, &headers).await?;
+    Ok(schema.execute(req.into_inner().data(ctx)).await.into())
+}
+
+async fn graphiql(State(state): State<AppState>) -> Response {
+    if !state.config.playground_enabled() {
+        return (StatusCode::NOT_FOUND, "The GraphQL playground is off (set GRAPHQL_PLAYGROUND=true).")
+            .into_response();
+    }
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Fieldsync API")
+            .finish(),
+    )
+    .into_response()
+}
+
+async fn graphql_ws(
+    State(state): State<AppState>,
+    axum::Extension(schema): axum::Extension<AppSchema>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let ctx = request_ctx(&state, &headers).await?;
+    Ok(upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let mut data = Data::default();
+            data.insert(ctx);
+            GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve()
+        })
+        .into_response())
+}

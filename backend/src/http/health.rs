@@ -1,0 +1,39 @@
+//! Operations: liveness, readiness and metrics.
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{StatusCode, header},
+    response::IntoResponse,
+    routing::get,
+};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// Alive: the process answers. Touches nothing else.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready: the database answers and every migration is applied; else 503 with the reason.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.check_ready().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ready" }))),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "unavailable", "reason": reason })),
+        ),
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    crate::metrics::refresh_gauges(&state).await;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}

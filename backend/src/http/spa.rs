@@ -1,0 +1,115 @@
+//! Serves the built single-page app with history fallback.
+//!
+//! Existing files come from `SPA_DIR` (hashed `/assets/*` are cached for a year). A GET that
+//! accepts HTML on an unknown path gets `index.html`, so client-side routes survive a reload. API
+//! paths (`/graphql*`, `/auth/*`, `/webhooks/*`, operations routes) and anything that looks like
+//! a file (`/assets/x.js`) never do: they get a plain 404.
+
+use std::{convert::Infallible, path::Path};
+
+use axum::{
+    body::Body,
+    http::{HeaderValue, Method, Request, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use tower::{ServiceExt, service_fn, util::BoxCloneSyncService};
+use tower_http::services::ServeDir;
+
+/// Path prefixes owned by the server, never answered with the SPA.
+const RESERVED: &[&str] =
+    &["/graphql", "/auth/", "/webhooks/", "/healthz", "/readyz", "/metrics", "/assets/"];
+
+/// The fallback service for every path no route matched.
+pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infallible> {
+    let files = ServeDir::new(dir).append_index_html_on_directories(false);
+    let index = dir.join("index.html");
+    BoxCloneSyncService::new(service_fn(move |req: Request<Body>| {
+        let files = files.clone();
+        let index = index.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            let wants_html = accepts_html(&req);
+            let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+            if is_get && path != "/" && !path.ends_with('/') {
+                let res =
+                    files.oneshot(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| match e {});
+                if res.status() != StatusCode::NOT_FOUND {
+                    return Ok(with_cache_headers(&path, res));
+                }
+            }
+            if !is_get {
+                return Ok(StatusCode::NOT_FOUND.into_response());
+            }
+            if is_reserved(&path) || looks_like_file(&path) || !wants_html {
+                return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
+            }
+            Ok(serve_index(&index).await)
+        }
+    }))
+}
+
+fn is_reserved(path: &str) -> bool {
+    RESERVED.iter().any(|p| path == p.trim_end_matches('/') || path.starts_with(p))
+}
+
+fn looks_like_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+fn accepts_html(req: &Request<Body>) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html") || v.contains("*/*") && !v.contains("application/json"))
+}
+
+fn with_cache_headers(path: &str, mut res: Response) -> Response {
+    let value = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res
+}
+
+async fn serve_index(index: &Path) -> Response {
+    match tokio::fs::read(index).await {
+        Ok(bytes) => {
+            let mut res = Html(bytes).into_response();
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            res
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(
+                "<!doctype html><title>Fieldsync</title><h1>The web app is not built</h1>\
+                 <p>Run <code>npm ci &amp;&amp; npm run build</code> (or the README's run command), \
+                 or set <code>SPA_DIR</code> to a built <code>frontend/dist</code>.</p>",
+            ),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_and_file_paths() {
+        for p in [
+            "/graphql",
+            "/graphql/ws",
+            "/auth/jobber",
+            "/webhooks/jobber",
+            "/healthz",
+            "/metrics",
+            "/assets/x.js",
+        ] {
+            assert!(is_reserved(p), "{p}");
+        }
+        for p in ["/", "/manage", "/denied", "/graphqlx"] {
+            assert!(!is_reserved(p) || p == "/graphqlx", "{p}");
+        }
+        assert!(looks_like_file("/favicon.ico"));
+        assert!(!looks_like_file("/manage"));
+    }
+}
