@@ -46,7 +46,7 @@ export type Connection = {
   connectedAt: Scalars['DateTime']['output'];
   /** The Jobber user who connected the app. */
   connectedBy: Maybe<JobberUser>;
-  /** A safe, human-readable description of the last problem talking to Jobber. */
+  /** A safe, human-readable description of the last problem talking to Jobber (never a token). */
   lastError: Maybe<Scalars['String']['output']>;
   /** When the tokens were last refreshed. */
   lastRefreshAt: Maybe<Scalars['DateTime']['output']>;
@@ -56,25 +56,33 @@ export type Connection = {
   tokenExpiresAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** Health of a connection. */
 export type ConnectionStatus =
+  /** Tokens are valid; everything works. */
   | 'CONNECTED'
+  /** Jobber is failing transiently; tokens are kept and the app retries. */
   | 'DEGRADED'
+  /** The app was disconnected from this account. */
   | 'DISCONNECTED'
+  /** Jobber no longer accepts our tokens: the merchant must reconnect. */
   | 'NEEDS_REAUTH';
 
 /** The result of the `disconnect` mutation. */
 export type DisconnectPayload = {
   __typename?: 'DisconnectPayload';
-  /** True when local state was cleared. */
+  /** True when local state (tokens, synced data, sessions) was cleared. */
   disconnected: Scalars['Boolean']['output'];
-  /** True when Jobber confirmed the disconnect (appDisconnect succeeded). */
+  /** True when Jobber confirmed the disconnect (`appDisconnect` succeeded). */
   jobberConfirmed: Scalars['Boolean']['output'];
   /** What happened, for the merchant. */
   message: Maybe<Scalars['String']['output']>;
 };
 
+/** Where an instance runs. */
 export type Environment =
+  /** Local development: playground on, sandbox when no Jobber credentials are set. */
   | 'DEVELOPMENT'
+  /** Production: real Jobber credentials and keys required. */
   | 'PRODUCTION';
 
 /** A Jobber account (a field-service business). */
@@ -99,7 +107,11 @@ export type JobberUser = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Disconnect this app from the merchant's Jobber account. */
+  /**
+   * Disconnect this app from the merchant's Jobber account: tells Jobber (`appDisconnect`),
+   * then removes the account's tokens and synced data and ends every session of it, whatever
+   * Jobber answered. The session cookie is cleared.
+   */
   disconnect: DisconnectPayload;
 };
 
@@ -130,34 +142,54 @@ export type QueryWebhookEventsArgs = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Emits the connection whenever it changes; null once it is gone. */
+  /**
+   * Emits the connection whenever it changes; null once it is gone (e.g. disconnected from
+   * Jobber's Marketplace), after which the stream ends.
+   */
   connectionChanged: Maybe<Connection>;
 };
 
 /** A webhook delivery from Jobber, as recorded in the inbox. */
 export type WebhookEvent = {
   __typename?: 'WebhookEvent';
+  /** Processing attempts so far. */
   attempts: Scalars['Int']['output'];
+  /** Our id of the inbox row. */
   id: Scalars['ID']['output'];
+  /** Jobber's EncodedId of the item the event is about. */
   itemId: Scalars['String']['output'];
+  /** The last processing error, if any. */
   lastError: Maybe<Scalars['String']['output']>;
+  /** When it happened in Jobber. */
   occurredAt: Scalars['DateTime']['output'];
+  /** When we received (and durably recorded) it. */
   receivedAt: Scalars['DateTime']['output'];
+  /** Processing state. */
   status: WebhookEventStatus;
+  /** Jobber's topic, e.g. `CLIENT_UPDATE`. */
   topic: Scalars['String']['output'];
 };
 
+/** A page of webhook events, newest first. */
 export type WebhookEventConnection = {
   __typename?: 'WebhookEventConnection';
+  /** The events on this page. */
   nodes: Array<WebhookEvent>;
+  /** Paging information. */
   pageInfo: PageInfo;
 };
 
+/** Processing state of a webhook event. */
 export type WebhookEventStatus =
+  /** Failed too often; parked until `jobber-app webhooks redrive`. */
   | 'DEAD'
+  /** Failed at least once; will be retried. */
   | 'FAILED'
+  /** Recorded but nothing to do (unknown topic or account, or left for sync). */
   | 'IGNORED'
+  /** Waiting for a worker (or for its retry time). */
   | 'PENDING'
+  /** Applied. */
   | 'PROCESSED';
 
 export type AppInfoQueryVariables = Exact<{ [key: string]: never; }>;
