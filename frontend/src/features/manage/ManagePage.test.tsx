@@ -154,6 +154,21 @@ describe("Manage page", () => {
     expect(navigate).toHaveBeenCalledWith("/auth/jobber");
   });
 
+  it("shows the disconnected view when the session ends while connected", async () => {
+    renderManage([manageMock(connection(), { maxUsageCount: 1 }), manageErrorMock("UNAUTHENTICATED")], 20);
+    expect(await accountHeading()).toBeVisible();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: "Disconnected from Jobber" }, { timeout: 3000 }),
+    ).toBeVisible();
+  });
+
+  it("keeps showing the last known connection when a poll fails", async () => {
+    renderManage([manageMock(connection(), { maxUsageCount: 1 }), manageErrorMock()], 20);
+    expect(await accountHeading()).toBeVisible();
+    expect(await screen.findByText(/couldn't refresh the connection status/, {}, { timeout: 3000 })).toBeVisible();
+    expect(screen.getByRole("heading", { level: 1, name: "Green Thumb Landscaping" })).toBeVisible();
+  });
+
   it("logs out and returns to the start", async () => {
     const fetchMock = vi.fn<typeof fetch>().mockResolvedValue(new Response(null, { status: 204 }));
     vi.stubGlobal("fetch", fetchMock);
