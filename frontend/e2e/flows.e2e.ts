@@ -93,10 +93,10 @@ describe("connecting and disconnecting", () => {
   });
 
   it("notices a disconnect made in Jobber's App Marketplace", async ({ task }) => {
-    await withPage(task.name, browser, backend, async (page, context) => {
+    await withPage(task.name, browser, backend, async (page, { isolatedPage }) => {
       await connect(page);
 
-      const dashboard = await context.newPage();
+      const dashboard = await isolatedPage();
       await dashboard.goto(`${backend.sandboxUrl}/sandbox`);
       const buttons = dashboard.getByRole("button", { name: MARKETPLACE_DISCONNECT });
       await buttons.first().waitFor();

@@ -172,6 +172,15 @@ async function saveBackendLog(testName: string, logPath: string): Promise<void> 
   await writeFile(path.join(ARTIFACTS_DIR, `${artifactName(testName)}.backend.log`), text);
 }
 
+export interface PageTools {
+  /**
+   * A page in another fresh browser context: a different "site" for cookies. Cookies ignore
+   * ports, so the sandbox's dashboard and our app share a cookie jar on 127.0.0.1 otherwise,
+   * which real Jobber (another domain) never does.
+   */
+  isolatedPage(): Promise<Page>;
+}
+
 /**
  * Runs `body` with a fresh browser context (no cookies) and page. On failure saves
  * `e2e-artifacts/<test>.png`, the backend's output and the browser console, then rethrows.
@@ -180,19 +189,24 @@ export async function withPage(
   testName: string,
   browser: Browser,
   backend: Backend,
-  body: (page: Page, context: BrowserContext) => Promise<void>,
+  body: (page: Page, tools: PageTools) => Promise<void>,
 ): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
+  const contexts: BrowserContext[] = [];
   const consoleLines: string[] = [];
-  context.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+  const newContext = async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    context.setDefaultTimeout(15_000);
+    context.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    contexts.push(context);
+    return context;
+  };
+  const page = await (await newContext()).newPage();
   try {
-    await body(page, context);
+    await body(page, { isolatedPage: async () => (await newContext()).newPage() });
   } catch (error) {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     const name = artifactName(testName);
-    const pages = context.pages();
+    const pages = contexts.flatMap((context) => context.pages());
     await Promise.all(
       pages.map((p, i) =>
         p
@@ -204,6 +218,6 @@ export async function withPage(
     await saveBackendLog(testName, backend.logPath);
     throw error;
   } finally {
-    await context.close();
+    await Promise.all(contexts.map((context) => context.close()));
   }
 }
