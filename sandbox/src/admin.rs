@@ -129,9 +129,10 @@ async fn expire_tokens(State(sandbox): State<Sandbox>, Path(account_id): Path<St
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn kind(plural: &str) -> Result<RecordKind, Response> {
-    RecordKind::from_plural(plural)
-        .ok_or_else(|| not_found("unknown record kind; use clients, properties, jobs, quotes or invoices"))
+fn kind(plural: &str) -> Result<RecordKind, Box<Response>> {
+    RecordKind::from_plural(plural).ok_or_else(|| {
+        Box::new(not_found("unknown record kind; use clients, properties, jobs, quotes or invoices"))
+    })
 }
 
 async fn create(
@@ -141,7 +142,7 @@ async fn create(
 ) -> Response {
     let kind = match kind(&plural) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let input = body.map(|b| b.0).unwrap_or_default();
     match sandbox.create_record(&account_id, kind, input).await {
@@ -157,7 +158,7 @@ async fn update(
 ) -> Response {
     let kind = match kind(&plural) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let input = body.map(|b| b.0).unwrap_or_default();
     match sandbox.update_record(&account_id, kind, &item_id, input).await {
@@ -172,7 +173,7 @@ async fn delete(
 ) -> Response {
     let kind = match kind(&plural) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match sandbox.delete_record(&account_id, kind, &item_id).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),

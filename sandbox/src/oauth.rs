@@ -11,7 +11,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use serde_json::json;
@@ -99,6 +99,10 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+fn error_box(message: &str) -> Box<Response> {
+    Box::new(error_page(message))
+}
+
 fn error_page(message: &str) -> Response {
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Authorization error</title>\
@@ -110,28 +114,28 @@ fn error_page(message: &str) -> Response {
 }
 
 /// Checks client_id, redirect_uri and response_type; returns the redirect URI.
-fn validate(inner: &Inner, params: &HashMap<String, String>) -> Result<String, Response> {
+fn validate(inner: &Inner, params: &HashMap<String, String>) -> Result<String, Box<Response>> {
     let config = &inner.config;
     if params.get("client_id").map(String::as_str) != Some(config.client_id.as_str()) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             "Client authentication failed due to unknown client, no client authentication \
              included, or unsupported authentication method.",
-        ));
+        )));
     }
     if let Some(rt) = params.get("response_type")
         && rt != "code"
     {
-        return Err(error_page("The authorization server does not support this response type."));
+        return Err(error_box("The authorization server does not support this response type."));
     }
     let redirect = params.get("redirect_uri").cloned().unwrap_or_default();
     let ok = if config.redirect_uris.is_empty() {
         url::Url::parse(&redirect).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
     } else {
-        config.redirect_uris.iter().any(|r| *r == redirect)
+        config.redirect_uris.contains(&redirect)
     };
     if !ok {
         // Wording reported by a third-party client (UNCERTAIN).
-        return Err(error_page(&format!("The provided redirect URI \"{redirect}\" isn't valid")));
+        return Err(error_box(&format!("The provided redirect URI \"{redirect}\" isn't valid")));
     }
     Ok(redirect)
 }
@@ -142,7 +146,7 @@ async fn authorize_page(
 ) -> Response {
     let inner = &sandbox.inner;
     if let Err(page) = validate(inner, &params) {
-        return page;
+        return *page;
     }
     let options: String = sandbox
         .accounts()
@@ -192,11 +196,11 @@ async fn authorize_decision(
     let inner = &sandbox.inner;
     let redirect = match validate(inner, &params) {
         Ok(r) => r,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     if params.get("decision").map(String::as_str) != Some("allow") {
         // Jobber redirects a denial to the bare redirect URI, with no parameters at all.
-        return Redirect::to(&redirect).into_response();
+        return found(&redirect);
     }
     let Some(account) = params.get("account").and_then(|a| inner.account_num(a)) else {
         return error_page("Choose an account to connect.");
@@ -212,7 +216,12 @@ async fn authorize_decision(
             q.append_pair("state", state);
         }
     }
-    Redirect::to(url.as_str()).into_response()
+    found(url.as_str())
+}
+
+/// Jobber answers the consent form with a 302.
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(axum::http::header::LOCATION, location.to_owned())]).into_response()
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {

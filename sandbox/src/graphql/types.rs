@@ -246,6 +246,7 @@ pub struct JobsSortInput {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum QuotesSortKey {
     /// Property street.
+    #[graphql(name = "PROPERTY_STREET1")]
     PropertyStreet1,
     /// Client name.
     ClientPrimaryName,
@@ -281,7 +282,6 @@ pub struct QuotesSortInput {
 /// Keys invoices can be sorted by (the sandbox honours CREATED_AT, ISSUED_DATE,
 /// INVOICE_NUMBER and INVOICE_TOTAL; the rest sort by id).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[expect(clippy::enum_variant_names, reason = "Jobber's names")]
 pub enum InvoiceSortKey {
     /// Number.
     InvoiceNumber,
@@ -409,8 +409,8 @@ const INVOICE_STATUS: [InvoiceStatusTypeEnum; crate::store::INVOICE_STATUSES] = 
     InvoiceStatusTypeEnum::BadDebt,
 ];
 
-fn status_index<T: PartialEq>(list: &[T], v: T) -> usize {
-    list.iter().position(|x| *x == v).unwrap_or(usize::MAX)
+fn status_index<T: PartialEq + Copy>(list: &[T], v: &T) -> usize {
+    list.iter().position(|x| x == v).unwrap_or(usize::MAX)
 }
 
 fn web_uri(kind: &str, id: u64) -> String {
@@ -1287,7 +1287,7 @@ impl Query {
     ) -> Result<JobConnection> {
         let f = filter.unwrap_or_default();
         let cre = range(f.created_at);
-        let status = f.status.map(|s| status_index(&JOB_STATUS, s));
+        let status = f.status.map(|s| status_index(&JOB_STATUS, &s));
         let args = page_args(after, before, first, last);
         let page = with_account(ctx, |acc| {
             let mut v: Vec<&WorkRec> = acc
@@ -1335,7 +1335,7 @@ impl Query {
         let f = filter.unwrap_or_default();
         let (upd, cre) = (range(f.updated_at), range(f.created_at));
         let client = decode_filter_id("Client", f.client_id.as_ref());
-        let status = f.status.map(|s| status_index(&QUOTE_STATUS, s));
+        let status = f.status.map(|s| status_index(&QUOTE_STATUS, &s));
         let args = page_args(after, before, first, last);
         let page = with_account(ctx, |acc| {
             let mut v: Vec<&WorkRec> = acc
@@ -1387,7 +1387,7 @@ impl Query {
         let f = filter.unwrap_or_default();
         let (upd, cre) = (range(f.updated_at), range(f.created_at));
         let client = decode_filter_id("Client", f.client_id.as_ref());
-        let status = f.status.map(|s| status_index(&INVOICE_STATUS, s));
+        let status = f.status.map(|s| status_index(&INVOICE_STATUS, &s));
         let args = page_args(after, before, first, last);
         let page = with_account(ctx, |acc| {
             let mut v: Vec<&WorkRec> = acc

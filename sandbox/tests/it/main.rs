@@ -1,1 +1,9 @@
+//! Integration tests for the Jobber sandbox, all through HTTP the way an app talks to Jobber.
 
+mod contract;
+mod disconnect;
+mod faults;
+mod graphql;
+mod oauth;
+mod support;
+mod webhooks;
