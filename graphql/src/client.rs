@@ -39,10 +39,11 @@ pub struct JobberConfig {
     pub client_id: String,
     /// The app's OAuth client secret.
     pub client_secret: SecretString,
-    /// TCP + TLS connect timeout.
-    pub connect_timeout: Duration,
-    /// Whole-request timeout (connect, send, read the answer).
-    pub request_timeout: Duration,
+    /// TCP + TLS connect timeout. `None` only in tests on a paused tokio clock, where any pending
+    /// timer would fire while a loopback request is in flight.
+    pub connect_timeout: Option<Duration>,
+    /// Whole-request timeout (connect, send, read the answer); `None` as above.
+    pub request_timeout: Option<Duration>,
     /// Pacing and retries.
     pub governor: GovernorConfig,
 }
@@ -55,8 +56,8 @@ impl JobberConfig {
             graphql_version: DEFAULT_GRAPHQL_VERSION.to_owned(),
             client_id,
             client_secret,
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(30),
+            connect_timeout: Some(Duration::from_secs(5)),
+            request_timeout: Some(Duration::from_secs(30)),
             governor: GovernorConfig::default(),
         }
     }
@@ -152,11 +153,15 @@ impl<T: HasUserErrors> Response<T> {
 pub struct ClientBuildError(#[from] reqwest::Error);
 
 pub(crate) fn http_client(cfg: &JobberConfig) -> Result<reqwest::Client, ClientBuildError> {
-    Ok(reqwest::Client::builder()
-        .connect_timeout(cfg.connect_timeout)
-        .timeout(cfg.request_timeout)
-        .user_agent(concat!("jobber-app/", env!("CARGO_PKG_VERSION")))
-        .build()?)
+    let mut builder =
+        reqwest::Client::builder().user_agent(concat!("jobber-app/", env!("CARGO_PKG_VERSION")));
+    if let Some(t) = cfg.connect_timeout {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = cfg.request_timeout {
+        builder = builder.timeout(t);
+    }
+    Ok(builder.build()?)
 }
 
 /// Jobber's GraphQL API. Cheap to clone; clones share the HTTP pool and the governor.
@@ -203,16 +208,16 @@ impl JobberClient {
     /// A client with its own governor (configured by `cfg.governor`).
     pub fn new(cfg: JobberConfig) -> Result<Self, ClientBuildError> {
         let governor = CostGovernor::new(cfg.governor.clone());
-        Self::with_governor(&cfg, governor)
+        Self::with_governor(cfg, governor)
     }
 
     /// A client that shares `governor` with other clients of the same process.
-    pub fn with_governor(cfg: &JobberConfig, governor: CostGovernor) -> Result<Self, ClientBuildError> {
+    pub fn with_governor(cfg: JobberConfig, governor: CostGovernor) -> Result<Self, ClientBuildError> {
         Ok(Self {
             inner: Arc::new(Inner {
-                http: http_client(cfg)?,
+                http: http_client(&cfg)?,
                 endpoint: cfg.endpoint("graphql"),
-                version: cfg.graphql_version.clone(),
+                version: cfg.graphql_version,
                 governor,
                 warned: Mutex::new(HashSet::new()),
             }),

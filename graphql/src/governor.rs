@@ -120,7 +120,8 @@ impl Bucket {
         if missing <= 0.0 {
             Duration::ZERO
         } else if self.restore_rate > 0.0 {
-            Duration::from_secs_f64(missing / self.restore_rate)
+            // Whole milliseconds, rounded up: never wake a hair before the points are there.
+            Duration::from_millis((missing / self.restore_rate * 1_000.0).ceil() as u64)
         } else {
             // A bucket that never refills would be a Jobber bug; poll it slowly rather than hang.
             Duration::from_secs(1)
@@ -260,6 +261,14 @@ impl CostGovernor {
         let account = lock(&self.inner.accounts).get(account_id).cloned()?;
         let st = lock(&account.state);
         Some(st.bucket.available_at(Instant::now()))
+    }
+
+    /// Requests waiting for admission on `account_id` (for metrics and tests).
+    pub fn queue_len(&self, account_id: &str) -> usize {
+        lock(&self.inner.accounts).get(account_id).map_or(0, |a| {
+            let st = lock(&a.state);
+            st.high.len() + st.normal.len()
+        })
     }
 
     /// Stops admitting requests for `account_id` for `pause` (after Jobber answered HTTP 429).

@@ -12,7 +12,6 @@ use graphql_client::GraphQLQuery;
 /// Jobber's opaque id (base64 of `gid://Jobber/<Type>/<n>`); only ever compared and sent back.
 pub type EncodedId = String;
 /// An ISO 8601 timestamp with an offset, e.g. `2021-08-12T16:31:36-06:00`.
-#[expect(clippy::upper_case_acronyms, reason = "the derive looks the scalar up by its exact GraphQL name")]
 pub type ISO8601DateTime = chrono::DateTime<chrono::FixedOffset>;
 
 macro_rules! operation {
@@ -23,7 +22,10 @@ macro_rules! operation {
             schema_path = "schema/jobber.graphql",
             query_path = $file,
             response_derives = "Debug, Clone, Serialize",
-            variables_derives = "Debug, Clone, Deserialize"
+            variables_derives = "Debug, Clone, Deserialize",
+            // Leave unset optional inputs out instead of sending `null`: `updatedAt: {after: X}`
+            // must not also say `before: null`.
+            skip_serializing_none
         )]
         pub struct $name;
     };
