@@ -50,14 +50,14 @@ describe("Footer", () => {
   it("shows the version and a Sandbox badge in sandbox mode", async () => {
     renderApp({ mocks: [appInfoMock(true), presenceMock(null)] });
     const footer = screen.getByRole("contentinfo");
-    expect(await within(footer).findByText("Fieldsync v0.1.0")).toBeVisible();
+    expect(await within(footer).findByText("Version 0.1.0")).toBeVisible();
     expect(within(footer).getByText("Sandbox")).toBeVisible();
   });
 
   it("has no Sandbox badge against real Jobber", async () => {
     renderApp({ mocks: [appInfoMock(false), presenceMock(null)] });
     const footer = screen.getByRole("contentinfo");
-    expect(await within(footer).findByText("Fieldsync v0.1.0")).toBeVisible();
+    expect(await within(footer).findByText("Version 0.1.0")).toBeVisible();
     expect(within(footer).queryByText("Sandbox")).not.toBeInTheDocument();
   });
 });

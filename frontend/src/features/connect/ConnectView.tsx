@@ -18,8 +18,8 @@ export function ConnectView({ notice }: { notice?: ReactNode }) {
           <Content>
             <Heading level={2}>Keep Jobber and your tools in sync</Heading>
             <Text>
-              Connect your Jobber account and Fieldsync keeps your clients, jobs and invoices up
-              to date automatically. You can disconnect at any time.
+              Connect your Jobber account and we keep your clients, jobs and invoices up to date
+              automatically. You can disconnect at any time.
             </Text>
             <div className="button-row">
               <Button
