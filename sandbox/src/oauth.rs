@@ -278,7 +278,7 @@ async fn token(State(sandbox): State<Sandbox>, Form(form): Form<HashMap<String, 
             let Some(rec) = rec else {
                 return invalid_grant_code();
             };
-            if rec.expires_at < Instant::now() || form.get("redirect_uri") != Some(&rec.redirect_uri) {
+            if rec.expires_at <= Instant::now() || form.get("redirect_uri") != Some(&rec.redirect_uri) {
                 return invalid_grant_code();
             }
             let user = lock(&inner.state).account(rec.account).map(|a| a.user.id).unwrap_or_default();

@@ -209,3 +209,16 @@ async fn bad_client_secret_is_invalid_client() {
     // A rejected client does not burn the refresh token.
     assert_eq!(t.refresh(&tokens.refresh).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn codes_are_short_lived() {
+    let t = TestSandbox::start(SandboxConfig {
+        code_lifetime: std::time::Duration::ZERO,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let code = t.sandbox.issue_code(&t.green(), REDIRECT);
+    let (status, body) = t.exchange(&code).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+}
