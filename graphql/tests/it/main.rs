@@ -5,4 +5,5 @@ mod errors;
 mod governor;
 mod oauth;
 mod operations;
+mod sandbox;
 mod support;
