@@ -88,6 +88,9 @@ struct Account {
 #[derive(Debug)]
 struct AccountState {
     bucket: Bucket,
+    /// Whether `bucket` comes from Jobber (else it is the assumed default, and only one request
+    /// at a time is let through until the first answer tells the truth).
+    learned: bool,
     /// Cost reserved by admitted requests whose answer has not been settled yet.
     in_flight: f64,
     /// Start times of admitted requests inside the sliding window, oldest first.
@@ -166,6 +169,7 @@ impl Permit {
                 let ts = &cost.throttle_status;
                 // Jobber's figure already counts every request it has answered; the ones still in
                 // flight (admitted here, not yet answered) stay reserved on top of it.
+                st.learned = true;
                 st.bucket = Bucket {
                     maximum: ts.maximum_available,
                     available: ts.currently_available - st.in_flight,
@@ -185,6 +189,8 @@ impl Drop for Permit {
             // so the points stay spent in the model; only the in-flight bookkeeping is released.
             let mut st = lock(&self.account.state);
             st.in_flight = (st.in_flight - self.reserved).max(0.0);
+            drop(st);
+            self.account.changed.notify_waiters();
         }
     }
 }
@@ -311,6 +317,7 @@ impl CostGovernor {
                             restore_rate: cfg.assumed_restore_rate,
                             at: Instant::now(),
                         },
+                        learned: false,
                         in_flight: 0.0,
                         starts: VecDeque::new(),
                         blocked_until: None,
@@ -328,7 +335,6 @@ impl CostGovernor {
     /// estimated cost and a slot in the request window.
     pub async fn admit(&self, account_id: &str, operation: &str, priority: Priority) -> Permit {
         let account = self.account(account_id);
-        let cost = self.estimate(operation);
         let window = self.inner.config.request_window;
         let max_requests = self.inner.config.max_requests.max(1);
 
@@ -349,11 +355,13 @@ impl CostGovernor {
             // Register for wake-ups before looking at the state, so no change is missed.
             let mut changed = pin!(account.changed.notified());
             changed.as_mut().enable();
+            // Re-read every turn: an answer that arrived meanwhile may have taught the real cost.
+            let cost = self.estimate(operation);
 
             let wait = {
                 let mut st = lock(&account.state);
                 let head = st.high.front().or(st.normal.front()).copied();
-                if head != Some(ticket.id) {
+                if head != Some(ticket.id) || (!st.learned && st.in_flight > 0.0) {
                     None
                 } else {
                     let now = Instant::now();
@@ -441,6 +449,22 @@ mod tests {
         let _p = gov.admit("acct", "Clients", Priority::Normal).await;
         let waited = start.elapsed();
         assert!(waited >= Duration::from_secs(10) && waited < Duration::from_millis(10_100), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unknown_bucket_lets_one_request_through_at_a_time() {
+        let gov = CostGovernor::default();
+        let first = gov.admit("a", "Q", Priority::Normal).await;
+        let second = tokio::spawn({
+            let gov = gov.clone();
+            async move { gov.admit("a", "Q", Priority::Normal).await.reserved() }
+        });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!second.is_finished(), "waits for the first answer");
+        first.settle(Some(&cost(100.0, 5_000.0, 10_000.0, 500.0)));
+        assert_eq!(second.await.unwrap(), 100.0, "then uses the learned estimate");
     }
 
     #[tokio::test(start_paused = true)]

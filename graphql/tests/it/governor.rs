@@ -220,3 +220,75 @@ async fn http_429_pauses_the_account_then_retries() {
     assert_eq!(calls.len(), 2);
     assert!(calls[1].duration_since(calls[0]) >= Duration::from_secs(60));
 }
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_pagers_share_one_budget_without_throttling() {
+    const TASKS: usize = 8;
+    const PAGES: usize = 25;
+    const COST: f64 = 100.0;
+    let bucket = Arc::new(Mutex::new(Bucket {
+        maximum: 1_000.0,
+        restore_rate: 10.0,
+        available: 1_000.0,
+        at: Instant::now(),
+        throttled: 0,
+        served: 0,
+    }));
+    let server_bucket = bucket.clone();
+    let fake = fake_graphql(move |request| {
+        let after: usize =
+            request.json()["variables"]["after"].as_str().map_or(0, |c| c.parse().unwrap());
+        let mut bucket = server_bucket.lock().unwrap();
+        let (maximum, rate) = (bucket.maximum, bucket.restore_rate);
+        let (available, body) = match bucket.charge(COST) {
+            Ok(available) => (
+                available,
+                json!({"properties": {"nodes": [], "pageInfo": {
+                    "endCursor": (after + 1).to_string(), "hasNextPage": after + 1 < PAGES}}}),
+            ),
+            Err(available) => (available, serde_json::Value::Null),
+        };
+        let mut answer = json!({"extensions": {"cost": {"requestedQueryCost": COST, "actualQueryCost": COST,
+            "throttleStatus": {"maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate}}}});
+        if body.is_null() {
+            answer["errors"] = json!([{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]);
+        } else {
+            answer["data"] = body;
+        }
+        json_reply(StatusCode::OK, answer.to_string())
+    })
+    .await;
+    let client = paused_client(&fake, GovernorConfig::default());
+
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let mut after = None;
+                for _ in 0..PAGES {
+                    let page = client
+                        .execute::<Properties>(
+                            "acct-1",
+                            "token",
+                            properties::Variables { first: 10, after },
+                            Priority::Normal,
+                        )
+                        .await
+                        .expect("page")
+                        .data
+                        .properties;
+                    after = page.page_info.end_cursor;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let bucket = bucket.lock().unwrap();
+    assert_eq!(bucket.throttled, 0);
+    assert_eq!(bucket.served, TASKS * PAGES);
+    // 200 requests of 100 points, 1,000 at the start, 10 points/s: at least 1,900 s.
+    assert!(start.elapsed() >= Duration::from_secs(1_900), "{:?}", start.elapsed());
+}
