@@ -482,3 +482,54 @@ pub fn throttle_wait(cost: &QueryCost) -> Duration {
         Duration::from_secs(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> JobberClient {
+        let cfg = JobberConfig::new(
+            "http://127.0.0.1:9/".parse().unwrap(),
+            "id".into(),
+            "secret".to_owned().into(),
+        );
+        JobberClient::new(cfg).unwrap()
+    }
+
+    #[test]
+    fn endpoint_ignores_trailing_slash_and_keeps_a_prefix() {
+        let mut cfg = JobberConfig::new(
+            "https://api.getjobber.com".parse().unwrap(),
+            "id".into(),
+            "s".to_owned().into(),
+        );
+        assert_eq!(cfg.endpoint("graphql").as_str(), "https://api.getjobber.com/api/graphql");
+        cfg.api_url = "http://127.0.0.1:8080/jobber/".parse().unwrap();
+        assert_eq!(cfg.endpoint("oauth/token").as_str(), "http://127.0.0.1:8080/jobber/api/oauth/token");
+    }
+
+    #[test]
+    fn each_versioning_warning_is_remembered_once() {
+        let client = client();
+        let v = serde_json::json!({"version": "2024-01-01", "warning": "near end of support"});
+        for _ in 0..3 {
+            assert_eq!(client.versioning(&v).as_deref(), Some("2024-01-01"));
+        }
+        client.versioning(&serde_json::json!({"warnings": ["near end of support", "other"]}));
+        assert_eq!(client.inner.warned.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn throttle_wait_formula() {
+        let cost = QueryCost {
+            requested_query_cost: 1_000.0,
+            actual_query_cost: 0.0,
+            throttle_status: ThrottleStatus {
+                maximum_available: 10_000.0,
+                currently_available: 250.0,
+                restore_rate: 500.0,
+            },
+        };
+        assert_eq!(throttle_wait(&cost), Duration::from_millis(1_500));
+    }
+}
