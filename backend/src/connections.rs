@@ -76,11 +76,7 @@ impl Db {
         &self,
         jobber_account_id: &str,
     ) -> Result<Option<connections::Model>, sea_orm::DbErr> {
-        use sea_orm::{ColumnTrait, QueryFilter};
-        connections::Entity::find()
-            .filter(connections::Column::JobberAccountId.eq(jobber_account_id))
-            .one(self.conn())
-            .await
+        connections::Entity::find_by_account(self.conn(), jobber_account_id).await
     }
 }
 

@@ -12,10 +12,12 @@
 
 pub mod api;
 pub mod config;
+pub mod connect;
 pub mod connections;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod jobber;
 pub mod keys;
 pub mod lifecycle;
 mod metrics;
@@ -39,7 +41,8 @@ pub async fn build(config: Config) -> anyhow::Result<AppState> {
         db.migrate().await.context("applying database migrations")?;
     }
     let keys = Keys::load(&config)?;
-    Ok(AppState::new(config, db, keys, telemetry::metrics_handle()))
+    let jobber = jobber::Jobber::start(&config).await?;
+    Ok(AppState::new(config, db, keys, jobber, telemetry::metrics_handle()))
 }
 
 /// Serves the app on `listener` until `shutdown` resolves; in-flight requests then get up to
@@ -50,6 +53,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = http::router(state.clone());
+    let worker =
+        tokio::spawn(webhooks::worker::run(state.db.clone(), state.inbox.clone(), state.shutdown.clone()));
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -63,6 +68,8 @@ pub async fn serve(
             tokio::time::sleep(grace).await;
         } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; exiting anyway"),
     }
+    state.shutdown.cancel();
+    let _ = worker.await;
     Ok(())
 }
 

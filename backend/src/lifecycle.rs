@@ -5,10 +5,7 @@
 //! (every session of the connection dies), synced data removed. Any of them may come first, twice,
 //! or never; running it again is a harmless no-op.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::{
     api::types::DisconnectPayload,
@@ -38,7 +35,7 @@ pub async fn clear_local_state(
     jobber_account_id: &str,
     reason: DisconnectReason,
 ) -> Result<bool, sea_orm::DbErr> {
-    let txn = db.conn().begin().await?;
+    let txn = db.begin_write().await?;
     let Some(conn) = connections::Entity::find()
         .filter(connections::Column::JobberAccountId.eq(jobber_account_id))
         .one(&txn)

@@ -20,6 +20,20 @@ enum Command {
         #[command(subcommand)]
         action: Option<MigrateAction>,
     },
+    /// Re-encrypt every stored Jobber token under TOKEN_ENCRYPTION_KEY (the old key goes in
+    /// TOKEN_ENCRYPTION_KEY_PREVIOUS while this runs).
+    RotateKeys,
+    /// Operate the webhook inbox.
+    Webhooks {
+        #[command(subcommand)]
+        action: WebhooksAction,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum WebhooksAction {
+    /// Re-queue every dead-lettered event.
+    Redrive,
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -73,6 +87,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             jobber_app::serve(state.clone(), listener, jobber_app::shutdown_signal()).await?;
             state.db.clone().close().await;
             tracing::info!("stopped");
+            Ok(())
+        }
+        Command::RotateKeys => {
+            let db = jobber_app::db::Db::connect(&config).await?;
+            let keys = jobber_app::keys::Keys::load(&config)?;
+            let n = jobber_app::tokens::rotate_keys_in(&db, &keys).await?;
+            println!("re-encrypted the tokens of {n} connection(s) under key {}", keys.tokens.current.id());
+            Ok(())
+        }
+        Command::Webhooks { action: WebhooksAction::Redrive } => {
+            let db = jobber_app::db::Db::connect(&config).await?;
+            let n = jobber_app::webhooks::worker::redrive(&db).await?;
+            println!("re-queued {n} dead-lettered webhook event(s)");
             Ok(())
         }
         Command::Migrate { action } => {

@@ -2,8 +2,12 @@
 use std::{ops::Deref, sync::Arc, time::Instant};
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, db::Db, keys::Keys};
+use crate::{
+    config::Config, db::Db, jobber::Jobber, keys::Keys, tokens::RefreshLocks, webhooks::ingest::Inbox,
+};
 
 /// Cheap-to-clone handle on everything a request may need.
 #[derive(Clone)]
@@ -14,19 +18,39 @@ pub struct Inner {
     pub config: Config,
     pub db: Db,
     pub keys: Keys,
+    pub jobber: Jobber,
+    pub refresh_locks: RefreshLocks,
+    pub inbox: Inbox,
+    /// Secrets accepted on webhook signatures (current, then previous).
+    pub webhook_secrets: Vec<SecretString>,
     pub metrics: PrometheusHandle,
     pub started_at: Instant,
+    /// Fired on shutdown: background workers stop.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
     /// Wraps the parts.
-    pub fn new(config: Config, db: Db, keys: Keys, metrics: PrometheusHandle) -> Self {
-        Self(Arc::new(Inner { config, db, keys, metrics, started_at: Instant::now() }))
+    pub fn new(config: Config, db: Db, keys: Keys, jobber: Jobber, metrics: PrometheusHandle) -> Self {
+        let inbox = Inbox::start(db.clone());
+        let webhook_secrets = jobber.webhook_secrets.clone();
+        Self(Arc::new(Inner {
+            config,
+            db,
+            keys,
+            jobber,
+            refresh_locks: RefreshLocks::default(),
+            inbox,
+            webhook_secrets,
+            metrics,
+            started_at: Instant::now(),
+            shutdown: CancellationToken::new(),
+        }))
     }
 
     /// True when the app talks to the embedded Jobber sandbox (development without credentials).
     pub fn sandbox_mode(&self) -> bool {
-        !self.config.is_production() && self.config.jobber.client_id.is_none()
+        self.jobber.sandbox.is_some()
     }
 }
 
@@ -34,5 +58,11 @@ impl Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl axum::extract::FromRef<AppState> for axum_extra::extract::cookie::Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.keys.cookies.clone()
     }
 }

@@ -12,7 +12,7 @@ const MARKETPLACE_DISCONNECT = "Disconnect app (Marketplace)";
 interface SandboxAccount {
   id: string;
   name: string;
-  connected: boolean;
+  appConnected: boolean;
 }
 
 let browser: Browser;
@@ -38,7 +38,13 @@ async function startConnect(page: Page) {
   // The backend redirects to the sandbox's consent screen (a full-page navigation).
   const account = page.locator('select[name="account"]');
   await account.waitFor();
-  await account.selectOption({ label: ACCOUNT });
+  // Options read "<account name> (<admin user>)": pick ours by its value.
+  const value = await account
+    .locator("option", { hasText: ACCOUNT })
+    .first()
+    .getAttribute("value");
+  if (!value) throw new Error(`no consent option for ${ACCOUNT}`);
+  await account.selectOption(value);
 }
 
 async function connect(page: Page) {
@@ -77,7 +83,7 @@ describe("connecting and disconnecting", () => {
   it("disconnects from the Manage page and tells Jobber", async ({ task }) => {
     await withPage(task.name, browser, backend, async (page) => {
       await connect(page);
-      expect((await sandboxAccount()).connected).toBe(true);
+      expect((await sandboxAccount()).appConnected).toBe(true);
 
       await page.getByRole("button", { name: "Disconnect", exact: true }).click();
       const dialog = page.getByRole("dialog");
@@ -87,7 +93,7 @@ describe("connecting and disconnecting", () => {
       await page.getByRole("button", { name: "Connect again" }).waitFor();
       await page.getByText("Disconnected from Jobber").first().waitFor();
       await pollUntil("the sandbox to show the account disconnected", async () =>
-        (await sandboxAccount()).connected ? undefined : true,
+        (await sandboxAccount()).appConnected ? undefined : true,
       );
     });
   });

@@ -107,6 +107,19 @@ impl Db {
         if pending.is_empty() { Ok(()) } else { Err(format!("{} migration(s) not applied", pending.len())) }
     }
 
+    /// Begins a transaction that will write after reading. On SQLite it takes the write lock at
+    /// `BEGIN` (IMMEDIATE): a deferred transaction that reads first and writes later fails with
+    /// SQLITE_BUSY_SNAPSHOT when another connection wrote in between, and waiting cannot fix that.
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+
     /// Closes the pool (used on shutdown so SQLite checkpoints its WAL).
     pub async fn close(self) {
         let _ = self.conn.close().await;

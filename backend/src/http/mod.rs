@@ -1,9 +1,11 @@
 //! HTTP routes. Each area exposes `router()`; this module assembles them and adds the layers
 //! every request gets (request metrics, tracing, body limits).
 
+mod auth;
 mod graphql;
 mod health;
-mod spa;
+pub(crate) mod spa;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -22,6 +24,8 @@ pub fn router(state: AppState) -> Router {
     let schema = crate::api::schema(state.clone());
     Router::new()
         .merge(health::router())
+        .merge(auth::router())
+        .merge(webhooks::router())
         .merge(graphql::router(schema))
         .fallback_service(spa::service(&state.config.spa_dir))
         .layer(middleware::from_fn(track_metrics))

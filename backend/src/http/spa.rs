@@ -57,7 +57,11 @@ fn looks_like_file(path: &str) -> bool {
 }
 
 fn accepts_html(req: &Request<Body>) -> bool {
-    req.headers()
+    accepts_html_headers(req.headers())
+}
+
+fn accepts_html_headers(headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -68,6 +72,15 @@ fn with_cache_headers(path: &str, mut res: Response) -> Response {
     let value = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     res
+}
+
+/// `index.html` for a GET that accepts HTML (a route the SPA owns, e.g. `/manage`), else 404.
+pub async fn index_response(dir: &Path, headers: &axum::http::HeaderMap) -> Response {
+    if accepts_html_headers(headers) {
+        serve_index(&dir.join("index.html")).await
+    } else {
+        (StatusCode::NOT_FOUND, "Not found").into_response()
+    }
 }
 
 async fn serve_index(index: &Path) -> Response {

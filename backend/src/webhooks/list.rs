@@ -1,4 +1,4 @@
-//! The webhook inbox (reading side for the API).
+//! The webhook inbox as the API shows it: the session's account only, newest first.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{

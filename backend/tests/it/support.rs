@@ -57,6 +57,7 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        init_logs();
         let dir = self.dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("tempdir")));
         let spa = dir.path().join("spa");
         std::fs::create_dir_all(spa.join("assets")).unwrap();
@@ -76,6 +77,7 @@ impl TestAppBuilder {
             ("DATA_DIR", dir.path().join("data").display().to_string()),
             ("SPA_DIR", spa.display().to_string()),
             ("SHUTDOWN_GRACE_SECS", "5".to_owned()),
+            ("SANDBOX_BIND_ADDR", "127.0.0.1:0".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -138,6 +140,64 @@ impl TestApp {
         res.json().await.expect("GraphQL JSON")
     }
 
+    /// The embedded Jobber sandbox (sandbox mode).
+    pub fn sandbox(&self) -> &jobber_sandbox::Sandbox {
+        self.state.jobber.sandbox.as_ref().expect("this TestApp runs in sandbox mode")
+    }
+
+    /// Jobber's account id for a seeded sandbox account name.
+    pub fn account_id(&self, name: &str) -> String {
+        self.sandbox().account_id_by_name(name).expect("seeded account")
+    }
+
+    /// Env that makes another app instance use this one's sandbox as "Jobber".
+    pub fn jobber_env(&self) -> Vec<(&'static str, String)> {
+        let cfg = self.sandbox().config();
+        vec![
+            ("JOBBER_API_URL", self.state.jobber.api_url.to_string()),
+            ("JOBBER_CLIENT_ID", cfg.client_id.clone()),
+            ("JOBBER_CLIENT_SECRET", cfg.client_secret.clone()),
+        ]
+    }
+
+    /// Drives the real flow with `client`: Connect → the sandbox's consent page → Allow → our
+    /// callback. Returns the final response of the callback (a redirect to /manage on success).
+    pub async fn connect_with(&self, client: &reqwest::Client, account_name: &str) -> reqwest::Response {
+        let res = client.get(self.url("/auth/jobber")).send().await.unwrap();
+        assert_eq!(res.status(), 303, "GET /auth/jobber");
+        let authorize = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(authorize.contains("/api/oauth/authorize?"), "{authorize}");
+        let page = client.get(&authorize).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let res = client
+            .post(&authorize)
+            .form(&[("account", self.account_id(account_name).as_str()), ("decision", "allow")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 302, "consent");
+        let callback = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(callback.starts_with(&self.url("/auth/jobber/callback?code=")), "{callback}");
+        client.get(&callback).send().await.unwrap()
+    }
+
+    /// Connects with this app's own client and asserts it landed on the Manage page.
+    pub async fn connect(&self, account_name: &str) {
+        let res = self.connect_with(&self.client, account_name).await;
+        assert_eq!(res.status(), 303, "callback");
+        assert_eq!(res.headers()["location"], "/manage");
+    }
+
+    /// The connection row for a seeded account name.
+    pub async fn connection_row(&self, account_name: &str) -> jobber_app::db::entities::connections::Model {
+        self.state
+            .db
+            .find_connection_by_account(&self.account_id(account_name))
+            .await
+            .unwrap()
+            .expect("connection row")
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -176,4 +236,14 @@ where
 /// Path of the built `jobber-app` binary (for process-level tests).
 pub fn app_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_jobber-app"))
+}
+
+/// Logs go to the test's captured output (shown when a test fails). `RUST_LOG` filters.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
 }

@@ -33,3 +33,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The connection for Jobber's account id.
+    pub async fn find_by_account<C: ConnectionTrait>(
+        db: &C,
+        jobber_account_id: &str,
+    ) -> Result<Option<Model>, DbErr> {
+        Self::find().filter(Column::JobberAccountId.eq(jobber_account_id)).one(db).await
+    }
+}
