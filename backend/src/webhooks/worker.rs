@@ -20,8 +20,12 @@ use crate::{
 
 /// After this many failed attempts an event is parked as a dead letter.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim is held before another worker may take the row.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claim is held before another worker may take the row (a worker that died mid-batch
+/// delays its rows by at most this much).
+const LEASE: Duration = Duration::from_secs(20);
+/// Jobber's `occurredAt` has whole seconds and comes from Jobber's clock: an `APP_DISCONNECT`
+/// counts as older than the current connection only when it is older by more than this.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::seconds(5);
 /// How often idle workers look for due retries (new events wake them at once).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 const CLAIM_BATCH: i64 = 64;
@@ -46,6 +50,19 @@ pub enum Applied {
 
 /// Runs until `cancel` fires.
 pub async fn run(db: Db, inbox: Inbox, cancel: CancellationToken) {
+    if db.backend() == DatabaseBackend::Sqlite {
+        // One app instance per SQLite database: leases left by a previous (crashed) run of this
+        // instance are dead, so their rows are due now rather than when the lease runs out.
+        if let Err(err) = db
+            .conn()
+            .execute_unprepared(
+                "UPDATE webhook_events SET locked_until = NULL WHERE locked_until IS NOT NULL",
+            )
+            .await
+        {
+            tracing::warn!(error = %err, "cannot release stale webhook leases");
+        }
+    }
     loop {
         let notified = inbox.new_events.notified();
         tokio::pin!(notified);
@@ -130,7 +147,7 @@ pub async fn apply(db: &Db, event: &Claimed) -> Result<Applied, String> {
             let Some(conn) = conn else { return Ok(Applied::Ignored("unknown account")) };
             // Events arrive unordered: a disconnect that happened before the current connection
             // was made belongs to an earlier connection and must not end this one.
-            if event.occurred_at < conn.connected_at {
+            if event.occurred_at < conn.connected_at - CLOCK_SLACK {
                 return Ok(Applied::Ignored("predates the current connection"));
             }
             clear_local_state(db, &event.account_id, DisconnectReason::Webhook)

@@ -5,3 +5,5 @@ mod connect;
 mod foundation;
 mod support;
 mod tokens;
+mod webhooks;
+mod webhooks_crash;
