@@ -260,3 +260,36 @@ async fn bad_config_and_unreachable_database_fail_clearly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot connect to the database"), "{stderr}");
 }
+
+#[tokio::test]
+async fn production_refuses_to_start_without_credentials_or_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(app_binary());
+        cmd.arg("serve")
+            .env_clear()
+            .env("APP_ENV", "production")
+            .env("DATA_DIR", dir.path())
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("DATABASE_URL", format!("sqlite://{}/app.db?mode=rwc", dir.path().display()))
+            .current_dir(dir.path());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&[("JOBBER_CLIENT_ID", "id"), ("JOBBER_CLIENT_SECRET", "secret")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("TOKEN_ENCRYPTION_KEY") && stderr.contains("SESSION_SECRET"), "{stderr}");
+
+    let keys = [
+        ("TOKEN_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+        ("SESSION_SECRET", "0123456789abcdef0123456789abcdef0123456789abcdef"),
+    ];
+    let out = run(&keys);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("JOBBER_CLIENT_ID"), "no sandbox in production: {stderr}");
+    assert!(!dir.path().join("dev-keys.json").exists(), "production never generates keys");
+}
