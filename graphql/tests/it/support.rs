@@ -12,9 +12,9 @@ use axum::routing::post;
 use jobber_graphql::{GovernorConfig, JobberClient, JobberConfig};
 use serde_json::Value;
 
-/// A fixture from `shared/fixtures/jobber/`.
+/// A fixture from `testdata/jobber/` (a copy of the shared fixtures).
 pub fn fixture(name: &str) -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/jobber/");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/jobber/");
     std::fs::read_to_string(format!("{path}{name}"))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
         .trim_end()

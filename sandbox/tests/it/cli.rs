@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_jobber-sandbox");
 
 #[tokio::test]
 async fn sign_prints_the_fixture_signature() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/jobber");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/jobber");
     let out = tokio::process::Command::new(BIN)
         .arg("sign")
         .arg(dir.join("webhook-app-disconnect.json"))

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::support::{Answer, Receiver, TestSandbox};
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/jobber")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/jobber")
 }
 
 #[test]
