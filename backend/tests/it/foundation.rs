@@ -293,3 +293,30 @@ async fn production_refuses_to_start_without_credentials_or_keys() {
     assert!(stderr.contains("JOBBER_CLIENT_ID"), "no sandbox in production: {stderr}");
     assert!(!dir.path().join("dev-keys.json").exists(), "production never generates keys");
 }
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish() {
+    let app = TestApp::spawn().await;
+    app.connect("Green Thumb Landscaping").await;
+    // The disconnect mutation waits on (slow) Jobber while the shutdown starts.
+    app.sandbox().faults().set_latency(Duration::from_millis(700));
+    let before = app.sandbox().stats().graphql_requests;
+    let request = {
+        let req = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({"query": "mutation { disconnect { disconnected jobberConfirmed } }"}));
+        tokio::spawn(async move { req.send().await })
+    };
+    eventually(Duration::from_secs(10), "the request to reach Jobber", || async {
+        (app.sandbox().stats().graphql_requests > before).then_some(())
+    })
+    .await;
+    let state = app.state.clone();
+    app.stop().await;
+    let res = request.await.unwrap().expect("the in-flight request was answered");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["disconnect"]["jobberConfirmed"], true, "{body}");
+    assert!(state.shutdown.is_cancelled(), "background workers were told to stop");
+}

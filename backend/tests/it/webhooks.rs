@@ -324,3 +324,37 @@ async fn dead_letters_are_redriven() {
         .unwrap();
     assert_eq!(dead, 0);
 }
+
+#[tokio::test]
+async fn failing_events_are_retried_then_dead_lettered() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let account = app.account_id(GREEN);
+    // Make applying APP_DISCONNECT fail: the sessions table is gone.
+    app.state.db.conn().execute_unprepared("DROP TABLE sessions").await.unwrap();
+    let later = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    assert_eq!(post_signed(&app, event("APP_DISCONNECT", &account, &account, &later)).await, 200);
+    let failed = eventually(Duration::from_secs(10), "the first failed attempt", || async {
+        inbox_rows(&app).await.into_iter().find(|r| r.topic == "APP_DISCONNECT" && r.status == "FAILED")
+    })
+    .await;
+    assert_eq!(failed.attempts, 1);
+    assert!(failed.last_error.is_some());
+    assert!(failed.next_attempt_at > chrono::Utc::now(), "retried later, with backoff");
+
+    // The last allowed attempt fails too: the event is parked as a dead letter.
+    let mut row: webhook_events::ActiveModel = failed.into();
+    row.attempts = Set(jobber_app::webhooks::worker::MAX_ATTEMPTS - 1);
+    row.next_attempt_at = Set(chrono::Utc::now());
+    let row = row.update(app.state.db.conn()).await.unwrap();
+    app.state.inbox.new_events.notify_waiters();
+    let dead = eventually(Duration::from_secs(10), "the dead letter", || async {
+        let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.conn()).await.unwrap().unwrap();
+        (r.status == "DEAD").then_some(r)
+    })
+    .await;
+    assert_eq!(dead.attempts, jobber_app::webhooks::worker::MAX_ATTEMPTS);
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"webhook_inbox_events{status="DEAD"} 1"#), "{metrics}");
+}
