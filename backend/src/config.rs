@@ -65,6 +65,25 @@ pub struct Config {
     pub session_ttl: Duration,
     /// `DATA_RETENTION_HOURS`: keep a disconnected account's synced data this long (default 0).
     pub data_retention: Duration,
+    /// Sync scheduling and paging.
+    pub sync: SyncSettings,
+}
+
+/// How the sync of merchant data is scheduled and paged.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// `SYNC_INTERVAL_MINUTES`: incremental sync of every connected account this often (default 15).
+    pub interval: Duration,
+    /// `SYNC_FULL_INTERVAL_HOURS`: a full pass (with mark-and-sweep of deletes) this often (default 24).
+    pub full_interval: Duration,
+    /// `SYNC_MAX_PAGE_SIZE`: most items asked per page (`first`; default 100, Jobber's documented
+    /// default maximum). Pages shrink further when the query cost demands it.
+    pub max_page_size: u32,
+    /// `SYNC_CONCURRENCY`: resources synced at once by this instance (default 4).
+    pub concurrency: usize,
+    /// `SYNC_LEASE_SECS`: a running sync holds its resource this long between heartbeats; another
+    /// instance (or this one after a restart) resumes it once the lease lapses (default 30).
+    pub lease: Duration,
 }
 
 /// Key material. In development, missing keys are generated and kept in `DATA_DIR`.
@@ -100,6 +119,9 @@ pub struct JobberSettings {
     pub client_secret_previous: Option<SecretString>,
     /// `SANDBOX_BIND_ADDR`: where the embedded sandbox listens in sandbox mode.
     pub sandbox_bind_addr: SocketAddr,
+    /// `SANDBOX_RECORDS_PER_KIND`: records of each kind the embedded sandbox seeds per account
+    /// (default 25).
+    pub sandbox_records_per_kind: usize,
 }
 
 const DEFAULT_JOBBER_API_URL: &str = "https://api.getjobber.com";
@@ -175,6 +197,7 @@ impl Config {
                 "127.0.0.1:8081",
                 "a socket address such as 127.0.0.1:8081",
             )?,
+            sandbox_records_per_kind: parse(&var, "SANDBOX_RECORDS_PER_KIND", "25", "a whole number")?,
         };
 
         let secrets = SecretSettings {
@@ -191,7 +214,26 @@ impl Config {
             3600 * parse::<u64>(&var, "DATA_RETENTION_HOURS", "0", "a whole number of hours")?,
         );
 
+        let sync = SyncSettings {
+            interval: Duration::from_secs(
+                60 * parse::<u64>(&var, "SYNC_INTERVAL_MINUTES", "15", "a whole number of minutes")?.max(1),
+            ),
+            full_interval: Duration::from_secs(
+                3600 * parse::<u64>(&var, "SYNC_FULL_INTERVAL_HOURS", "24", "a whole number of hours")?
+                    .max(1),
+            ),
+            max_page_size: match parse::<u32>(&var, "SYNC_MAX_PAGE_SIZE", "100", "a number from 1 to 1000")? {
+                n @ 1..=1000 => n,
+                n => return Err(invalid("SYNC_MAX_PAGE_SIZE", &n.to_string(), "a number from 1 to 1000")),
+            },
+            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "4", "a whole number")?.max(1),
+            lease: Duration::from_secs(
+                parse::<u64>(&var, "SYNC_LEASE_SECS", "30", "a whole number of seconds")?.max(1),
+            ),
+        };
+
         Ok(Self {
+            sync,
             secrets,
             refresh_margin,
             session_ttl,

@@ -5,7 +5,7 @@
 //! without a Jobber account. Production refuses to start without real credentials.
 
 use jobber_graphql::{JobberClient, JobberConfig, OAuthClient};
-use jobber_sandbox::{Sandbox, SandboxConfig};
+use jobber_sandbox::{RecordCounts, Sandbox, SandboxConfig};
 use secrecy::SecretString;
 use url::Url;
 
@@ -66,6 +66,7 @@ async fn start_sandbox(config: &Config) -> anyhow::Result<(Sandbox, Url)> {
     let sandbox = Sandbox::new(SandboxConfig {
         redirect_uris: vec![callback_url(config)],
         webhook_url: Some(config.app_base_url.join("webhooks/jobber")?),
+        records_per_account: RecordCounts::uniform(config.jobber.sandbox_records_per_kind),
         ..SandboxConfig::default()
     });
     let serving = sandbox.clone();

@@ -5,7 +5,7 @@
 //! - [`db`]: sea-orm storage (SQLite or PostgreSQL) and entities; [`migrations`] crate for schema.
 //! - [`http`]: REST routes (health, OAuth, webhooks, SPA) and the GraphQL endpoints.
 //! - [`api`]: OUR GraphQL schema (queries, mutations, subscriptions, types).
-//! - [`connections`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`]: business areas.
+//! - [`connections`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas.
 //! - [`telemetry`], [`error`], [`state`], [`keys`]: plumbing.
 //!
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
@@ -23,6 +23,7 @@ pub mod lifecycle;
 mod metrics;
 pub mod sessions;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod tokens;
 pub mod webhooks;
@@ -55,6 +56,7 @@ pub async fn serve(
     let app = http::router(state.clone());
     let worker =
         tokio::spawn(webhooks::worker::run(state.db.clone(), state.inbox.clone(), state.shutdown.clone()));
+    let sync_tasks = sync::spawn(&state);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -70,6 +72,9 @@ pub async fn serve(
     }
     state.shutdown.cancel();
     let _ = worker.await;
+    for task in sync_tasks {
+        let _ = task.await;
+    }
     Ok(())
 }
 

@@ -27,6 +27,8 @@ pub struct Inner {
     pub started_at: Instant,
     /// Fired on shutdown: background workers stop.
     pub shutdown: CancellationToken,
+    /// Wakes the sync runner.
+    pub sync: crate::sync::SyncHandle,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             metrics,
             started_at: Instant::now(),
             shutdown: CancellationToken::new(),
+            sync: crate::sync::SyncHandle::default(),
         }))
     }
 

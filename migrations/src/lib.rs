@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_connections;
 mod m20261128_000002_create_sessions;
 mod m20261128_000003_create_webhook_events;
+mod m20261128_000004_create_sync_tables;
 
 /// Applies the app's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_connections::Migration),
             Box::new(m20261128_000002_create_sessions::Migration),
             Box::new(m20261128_000003_create_webhook_events::Migration),
+            Box::new(m20261128_000004_create_sync_tables::Migration),
         ]
     }
 }

@@ -1,6 +1,9 @@
 use async_graphql::{Context, Object};
 
-use super::{RequestCtx, types::DisconnectPayload};
+use super::{
+    RequestCtx,
+    types::{DisconnectPayload, SyncResource, SyncResourceStatus},
+};
 use crate::{
     error::{GqlResult, GqlResultExt},
     state::AppState,
@@ -20,5 +23,22 @@ impl Mutation {
         let outcome = crate::lifecycle::disconnect_from_app(state, &session).await.gql()?;
         ctx.append_http_header("set-cookie", crate::sessions::clear_cookie_header(&state.config));
         Ok(outcome)
+    }
+
+    /// Sync the merchant's Jobber data now: `resources` (all when omitted or empty), only what
+    /// changed unless `full` (a full pass also removes what was deleted in Jobber). Returns the
+    /// status right after the request; follow `syncProgress` for the rest.
+    async fn start_sync(
+        &self,
+        ctx: &Context<'_>,
+        resources: Option<Vec<SyncResource>>,
+        #[graphql(default = false)] full: bool,
+    ) -> GqlResult<Vec<SyncResourceStatus>> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        let resources: Vec<crate::sync::Resource> =
+            resources.unwrap_or_default().into_iter().map(Into::into).collect();
+        let mode = if full { crate::sync::Mode::Full } else { crate::sync::Mode::Incremental };
+        crate::sync::status::request(state, &session.jobber_account_id, &resources, mode).await.gql()
     }
 }

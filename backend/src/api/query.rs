@@ -2,7 +2,10 @@ use async_graphql::{Context, Object};
 
 use super::{
     RequestCtx,
-    types::{AppInfo, Connection, Environment, WebhookEventConnection},
+    types::{
+        AppInfo, ClientConnection, Connection, Environment, InvoiceConnection, JobConnection,
+        PropertyConnection, QuoteConnection, SyncResourceStatus, WebhookEventConnection,
+    },
 };
 use crate::{
     error::{GqlResult, GqlResultExt},
@@ -50,5 +53,118 @@ impl Query {
         crate::webhooks::list_events(&state.db, &session.jobber_account_id, first, after.as_deref())
             .await
             .gql()
+    }
+
+    /// Sync progress of each resource of the signed-in merchant's account.
+    async fn sync_status(&self, ctx: &Context<'_>) -> GqlResult<Vec<SyncResourceStatus>> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::statuses(&state.db, &session.jobber_account_id).await.gql()
+    }
+
+    /// The merchant's synced clients, by name. `search` matches names, emails, phones and
+    /// addresses (every word must match).
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> GqlResult<ClientConnection> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::clients(
+            &state.db,
+            &session.jobber_account_id,
+            first,
+            after.as_deref(),
+            search.as_deref(),
+        )
+        .await
+        .gql()
+    }
+
+    /// The merchant's synced properties, by address. `search` matches the address.
+    async fn properties(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> GqlResult<PropertyConnection> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::properties(
+            &state.db,
+            &session.jobber_account_id,
+            first,
+            after.as_deref(),
+            search.as_deref(),
+        )
+        .await
+        .gql()
+    }
+
+    /// The merchant's synced jobs, newest number first. `search` matches the title and `#number`.
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> GqlResult<JobConnection> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::jobs(
+            &state.db,
+            &session.jobber_account_id,
+            first,
+            after.as_deref(),
+            search.as_deref(),
+        )
+        .await
+        .gql()
+    }
+
+    /// The merchant's synced quotes, newest number first. `search` matches the title and `#number`.
+    async fn quotes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> GqlResult<QuoteConnection> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::quotes(
+            &state.db,
+            &session.jobber_account_id,
+            first,
+            after.as_deref(),
+            search.as_deref(),
+        )
+        .await
+        .gql()
+    }
+
+    /// The merchant's synced invoices, newest number first. `search` matches the subject and `#number`.
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> GqlResult<InvoiceConnection> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+        let state = ctx.data_unchecked::<AppState>();
+        crate::sync::status::invoices(
+            &state.db,
+            &session.jobber_account_id,
+            first,
+            after.as_deref(),
+            search.as_deref(),
+        )
+        .await
+        .gql()
     }
 }

@@ -3,8 +3,11 @@ use std::time::Duration;
 use async_graphql::{Context, Subscription as SubscriptionDerive};
 use futures::{Stream, StreamExt};
 
-use super::{RequestCtx, types::Connection};
-use crate::state::AppState;
+use super::{
+    RequestCtx,
+    types::{Connection, SyncResourceStatus},
+};
+use crate::{error::GqlResultExt, state::AppState};
 
 /// Live updates over WebSocket (`/graphql/ws`, graphql-transport-ws).
 pub struct Subscription;
@@ -54,4 +57,38 @@ impl Subscription {
         })
         .boxed()
     }
+
+    /// Sync progress of the signed-in merchant's account: the same as `syncStatus`, sent first at
+    /// once and then whenever it changes.
+    async fn sync_progress(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Vec<SyncResourceStatus>> + use<>, async_graphql::Error> {
+        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?.clone();
+        let state = ctx.data_unchecked::<AppState>().clone();
+        Ok(futures::stream::unfold(None::<Vec<SyncResourceStatus>>, move |last| {
+            let (state, session) = (state.clone(), session.clone());
+            async move {
+                loop {
+                    if last.is_some() {
+                        tokio::time::sleep(PROGRESS_POLL).await;
+                    }
+                    match crate::sync::status::statuses(&state.db, &session.jobber_account_id).await {
+                        Ok(current) if last.as_ref() != Some(&current) => {
+                            return Some((current.clone(), Some(current)));
+                        }
+                        Ok(_) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %err, "syncProgress: cannot read sync status");
+                            tokio::time::sleep(PROGRESS_POLL).await;
+                        }
+                    }
+                }
+            }
+        })
+        .boxed())
+    }
 }
+
+/// How often `syncProgress` re-reads the status (cheap; sees runs of every app instance).
+const PROGRESS_POLL: Duration = Duration::from_millis(500);

@@ -4,6 +4,7 @@
 mod connect;
 mod foundation;
 mod support;
+mod sync;
 mod tokens;
 mod webhooks;
 mod webhooks_crash;

@@ -2,9 +2,10 @@
 mod app_info;
 mod connection;
 mod disconnect;
+mod sync;
 mod webhook_event;
 
-pub use self::{app_info::*, connection::*, disconnect::*, webhook_event::*};
+pub use self::{app_info::*, connection::*, disconnect::*, sync::*, webhook_event::*};
 
 /// Cursor paging information.
 #[derive(async_graphql::SimpleObject, Clone, Debug)]

@@ -1,4 +1,6 @@
 //! sea-orm entities, one module per table.
 pub mod connections;
 pub mod sessions;
+pub mod sync_records;
+pub mod sync_state;
 pub mod webhook_events;

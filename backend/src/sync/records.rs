@@ -1,0 +1,408 @@
+//! The `sync_records` table: one row per synced Jobber item, scoped by account.
+//!
+//! Writes are idempotent and order-proof:
+//! - the unique key (account, kind, Jobber id) makes every write an upsert: never a duplicate;
+//! - an upsert replaces the stored item only when Jobber's `updatedAt` is not older than the
+//!   stored one, so a page fetched before a webhook's re-fetch cannot undo it;
+//! - a delete leaves a tombstone that no later upsert revives (Jobber never reuses ids), so a
+//!   page fetched before the delete cannot bring the item back.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, PaginatorTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+};
+use serde_json::Value;
+
+use super::Resource;
+use crate::db::entities::sync_records::{self, Column as C};
+
+/// One item as fetched from Jobber, with the columns we index extracted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub jobber_id: String,
+    pub title: String,
+    pub search_text: String,
+    pub number: Option<i64>,
+    pub status: Option<String>,
+    pub client_jobber_id: Option<String>,
+    pub amount: Option<f64>,
+    pub balance: Option<f64>,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The item as Jobber sent it (JSON).
+    pub data: String,
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn f(v: &Value, path: &[&str]) -> Option<f64> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_f64()
+}
+
+fn address_parts(v: Option<&Value>) -> Vec<String> {
+    let Some(a) = v else { return Vec::new() };
+    ["street", "city", "province", "postalCode", "country"]
+        .iter()
+        .filter_map(|k| s(a, k).map(str::to_owned))
+        .collect()
+}
+
+fn nested_id(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(|c| s(c, "id")).map(str::to_owned)
+}
+
+impl RecordRow {
+    /// Extracts the indexed columns of an item of `resource` (Jobber's JSON shape, as our
+    /// operations select it). `None` when the item has no id.
+    pub fn from_json(resource: Resource, v: &Value) -> Option<Self> {
+        let jobber_id = s(v, "id")?.to_owned();
+        let updated_at = s(v, "updatedAt")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let mut search: Vec<String> = Vec::new();
+        let mut row = RecordRow {
+            jobber_id,
+            title: String::new(),
+            search_text: String::new(),
+            number: None,
+            status: None,
+            client_jobber_id: nested_id(v, "client"),
+            amount: None,
+            balance: None,
+            updated_at,
+            data: v.to_string(),
+        };
+        match resource {
+            Resource::Clients => {
+                let person = [s(v, "firstName"), s(v, "lastName")].into_iter().flatten().collect::<Vec<_>>();
+                row.title = s(v, "name")
+                    .map(str::to_owned)
+                    .or_else(|| s(v, "companyName").map(str::to_owned))
+                    .unwrap_or_else(|| person.join(" "));
+                search.push(row.title.clone());
+                search.extend(person.iter().map(|p| (*p).to_owned()));
+                search.extend(s(v, "companyName").map(str::to_owned));
+                for (list, key) in [("emails", "address"), ("phones", "number")] {
+                    if let Some(items) = v.get(list).and_then(Value::as_array) {
+                        search.extend(items.iter().filter_map(|i| s(i, key).map(str::to_owned)));
+                    }
+                }
+                search.extend(address_parts(v.get("billingAddress")));
+                row.balance = f(v, &["balance"]);
+                row.status = Some(
+                    if v.get("isArchived").and_then(Value::as_bool) == Some(true) {
+                        "archived"
+                    } else {
+                        "active"
+                    }
+                    .to_owned(),
+                );
+            }
+            Resource::Properties => {
+                let parts = address_parts(v.get("address"));
+                row.title = parts.iter().take(2).cloned().collect::<Vec<_>>().join(", ");
+                search.extend(parts);
+            }
+            Resource::Jobs | Resource::Quotes | Resource::Invoices => {
+                let (number, status, title) = match resource {
+                    Resource::Jobs => ("jobNumber", "jobStatus", "title"),
+                    Resource::Quotes => ("quoteNumber", "quoteStatus", "title"),
+                    _ => ("invoiceNumber", "invoiceStatus", "subject"),
+                };
+                row.number = v.get(number).and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()));
+                row.status = s(v, status).map(str::to_owned);
+                row.title = s(v, title).unwrap_or_default().to_owned();
+                search.push(row.title.clone());
+                if let Some(n) = row.number {
+                    search.push(format!("#{n}"));
+                }
+                row.amount = match resource {
+                    Resource::Jobs => f(v, &["total"]),
+                    _ => f(v, &["amounts", "total"]),
+                };
+                if resource == Resource::Invoices {
+                    row.balance = f(v, &["amounts", "invoiceBalance"]);
+                }
+            }
+        }
+        row.search_text = search.join(" ").to_lowercase();
+        Some(row)
+    }
+}
+
+/// Upserts `rows` of `resource` for the account, marking them seen by full pass `pass`.
+/// Call inside the transaction that also commits the checkpoint.
+pub async fn upsert<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+    rows: &[RecordRow],
+    pass: i64,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let backend = db.get_database_backend();
+    // Fresh: the incoming item is not older than the stored one (Jobber's updatedAt; items
+    // without one, like properties, are always fresh).
+    let fresh = "(excluded.jobber_updated_at IS NULL OR sync_records.jobber_updated_at IS NULL \
+                 OR excluded.jobber_updated_at >= sync_records.jobber_updated_at)";
+    let pick =
+        |col: &str| Expr::cust(format!("CASE WHEN {fresh} THEN excluded.{col} ELSE sync_records.{col} END"));
+    let max = if backend == DatabaseBackend::Postgres { "GREATEST" } else { "MAX" };
+    let mut on_conflict = OnConflict::columns([C::JobberAccountId, C::Kind, C::JobberId]);
+    on_conflict.values([
+        (C::Title, pick("title")),
+        (C::SearchText, pick("search_text")),
+        (C::Number, pick("number")),
+        (C::Status, pick("status")),
+        (C::ClientJobberId, pick("client_jobber_id")),
+        (C::Amount, pick("amount")),
+        (C::Balance, pick("balance")),
+        (C::JobberUpdatedAt, pick("jobber_updated_at")),
+        (C::Data, pick("data")),
+        (C::SyncedAt, pick("synced_at")),
+        (C::SeenPass, Expr::cust(format!("{max}(excluded.seen_pass, sync_records.seen_pass)"))),
+    ]);
+    // A tombstone stays a tombstone.
+    on_conflict.action_and_where(Expr::cust("sync_records.deleted = FALSE"));
+    let mut insert = Query::insert();
+    insert
+        .into_table(sync_records::Entity)
+        .columns([
+            C::JobberAccountId,
+            C::Kind,
+            C::JobberId,
+            C::Title,
+            C::SearchText,
+            C::Number,
+            C::Status,
+            C::ClientJobberId,
+            C::Amount,
+            C::Balance,
+            C::JobberUpdatedAt,
+            C::Data,
+            C::Deleted,
+            C::SeenPass,
+            C::SyncedAt,
+        ])
+        .on_conflict(on_conflict);
+    for r in rows {
+        insert.values_panic([
+            account_id.into(),
+            resource.as_str().into(),
+            r.jobber_id.clone().into(),
+            r.title.clone().into(),
+            r.search_text.clone().into(),
+            r.number.into(),
+            r.status.clone().into(),
+            r.client_jobber_id.clone().into(),
+            r.amount.into(),
+            r.balance.into(),
+            r.updated_at.into(),
+            Some(r.data.clone()).into(),
+            false.into(),
+            pass.into(),
+            now.into(),
+        ]);
+    }
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// Records that Jobber no longer has the item: a tombstone, created if the item was never seen.
+pub async fn tombstone<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+    jobber_id: &str,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut insert = Query::insert();
+    insert
+        .into_table(sync_records::Entity)
+        .columns([
+            C::JobberAccountId,
+            C::Kind,
+            C::JobberId,
+            C::Title,
+            C::SearchText,
+            C::Deleted,
+            C::SeenPass,
+            C::SyncedAt,
+        ])
+        .values_panic([
+            account_id.into(),
+            resource.as_str().into(),
+            jobber_id.into(),
+            "".into(),
+            "".into(),
+            true.into(),
+            0i64.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([C::JobberAccountId, C::Kind, C::JobberId])
+                .values([
+                    (C::Deleted, Expr::value(true)),
+                    (C::Data, Expr::value(Option::<String>::None)),
+                    (C::SearchText, Expr::value("")),
+                    (C::SyncedAt, Expr::value(now)),
+                ])
+                .to_owned(),
+        );
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+/// Whether the item is known to be deleted.
+pub async fn is_tombstoned<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+    jobber_id: &str,
+) -> Result<bool, DbErr> {
+    Ok(sync_records::Entity::find()
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::JobberId.eq(jobber_id))
+        .filter(C::Deleted.eq(true))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Live items of the resource not seen by full pass `pass` (the sweep's candidates).
+pub async fn unseen<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+    pass: i64,
+) -> Result<Vec<String>, DbErr> {
+    sync_records::Entity::find()
+        .select_only()
+        .column(C::JobberId)
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Deleted.eq(false))
+        .filter(C::SeenPass.lt(pass))
+        .order_by_asc(C::Id)
+        .into_tuple::<String>()
+        .all(db)
+        .await
+}
+
+/// Live items of the resource in the account.
+pub async fn count_live<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+) -> Result<u64, DbErr> {
+    sync_records::Entity::find()
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Deleted.eq(false))
+        .count(db)
+        .await
+}
+
+/// Deletes every synced item of the account (tombstones included).
+pub async fn purge_account<D: ConnectionTrait>(db: &D, account_id: &str) -> Result<u64, DbErr> {
+    Ok(sync_records::Entity::delete_many()
+        .filter(C::JobberAccountId.eq(account_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// One page of live items for the API: `offset`-based, optional search over names, emails,
+/// phones, addresses, numbers and titles. Returns the page and the total matching count.
+pub async fn browse<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    resource: Resource,
+    search: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<sync_records::Model>, u64), DbErr> {
+    let mut q = sync_records::Entity::find()
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Deleted.eq(false));
+    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        for word in term.to_lowercase().split_whitespace() {
+            let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.filter(
+                Expr::col(C::SearchText)
+                    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
+        }
+    }
+    let total = q.clone().count(db).await?;
+    let q = match resource {
+        Resource::Clients | Resource::Properties => q.order_by_asc(C::Title),
+        _ => q.order_by_desc(C::Number),
+    };
+    let rows = q.order_by_asc(C::Id).offset(offset).limit(limit).all(db).await?;
+    Ok((rows, total))
+}
+
+/// Titles (client names) of the given clients of the account, for labelling related items.
+pub async fn client_names<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+    ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(String, String)> = sync_records::Entity::find()
+        .select_only()
+        .columns([C::JobberId, C::Title])
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Kind.eq(Resource::Clients.as_str()))
+        .filter(C::Deleted.eq(false))
+        .filter(C::JobberId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_client_columns() {
+        let v = serde_json::json!({
+            "id": "Q2xpZW50LzE=", "firstName": "Ada", "lastName": "Lovelace", "companyName": null,
+            "name": "Ada Lovelace", "emails": [{"address": "ada@example.com", "primary": true}],
+            "phones": [{"number": "555-0100", "primary": true}],
+            "billingAddress": {"street": "1 Main St", "city": "Calgary"},
+            "balance": 12.5, "isArchived": false, "updatedAt": "2026-11-28T12:00:00-07:00"
+        });
+        let row = RecordRow::from_json(Resource::Clients, &v).unwrap();
+        assert_eq!(row.title, "Ada Lovelace");
+        assert_eq!(row.balance, Some(12.5));
+        assert!(row.search_text.contains("ada@example.com") && row.search_text.contains("calgary"));
+        assert_eq!(row.updated_at.unwrap().to_rfc3339(), "2026-11-28T19:00:00+00:00");
+    }
+
+    #[test]
+    fn extracts_invoice_columns() {
+        let v = serde_json::json!({
+            "id": "SW52", "invoiceNumber": 42, "invoiceStatus": "paid", "subject": "Spring cleanup",
+            "client": {"id": "Q2xp"}, "amounts": {"subtotal": 90.0, "total": 100.0, "invoiceBalance": 0.0}
+        });
+        let row = RecordRow::from_json(Resource::Invoices, &v).unwrap();
+        assert_eq!((row.number, row.amount, row.balance), (Some(42), Some(100.0), Some(0.0)));
+        assert_eq!(row.client_jobber_id.as_deref(), Some("Q2xp"));
+        assert!(row.search_text.contains("#42"));
+        assert!(RecordRow::from_json(Resource::Jobs, &serde_json::json!({"title": "x"})).is_none());
+    }
+}
