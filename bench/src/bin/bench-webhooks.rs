@@ -1,0 +1,281 @@
+//! Issue 5: webhook ingest on SQLite (`synchronous=NORMAL` and `FULL`) and PostgreSQL, beside the
+//! same load on `GET /healthz` in the same run.
+//!
+//! For each store it starts `jobber-app` as a child process on a fresh database and runs, in order:
+//! 1. closed loop on `/healthz` (baseline) and on `POST /webhooks/jobber`: sustained events/s;
+//! 2. open loop at a fixed rate (default 1,000/s) on each: p50/p99 ack latency.
+//!
+//! Every webhook body is distinct (its own `itemId` and `occurredAt`), so none is a duplicate, and
+//! signed like Jobber's (base64 HMAC-SHA256 of the raw body). The server answers 200 only once an
+//! event is committed (group commit). After the server stops, the inbox row count is read from the
+//! database and compared with the number of 200s.
+//!
+//! Goals: p99 ack < 10 ms at 1,000 events/s; on SQLite, accepted events/s ≥ ¼ of `/healthz`.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use base64::{Engine as _, engine::general_purpose::STANDARD as B64};
+use bytes::Bytes;
+use clap::Parser;
+use hmac::{Hmac, Mac};
+use http::{Request, StatusCode, header};
+use http_body_util::Full;
+use jobber_bench::{
+    load::{self, Mode, Outcome, Target},
+    pg,
+    report::{self, ms, per_sec, ratio, thousands, verdict},
+    rss::mib,
+    server::{SANDBOX_CLIENT_SECRET, Server, Store, Synchronous},
+};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use sha2::Sha256;
+
+#[derive(Parser)]
+#[command(about = "Webhook ingest: accepted events/s and ack latency at a fixed rate, vs GET /healthz")]
+struct Args {
+    /// Seconds per phase (four phases per store).
+    #[arg(long, default_value_t = 8.0)]
+    duration: f64,
+    /// Connections for the closed-loop (maximum throughput) phases.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Requests per second for the latency phases.
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    /// Upper bound on requests per closed-loop phase.
+    #[arg(long, default_value_t = 2_000_000)]
+    max_requests: u64,
+    /// PostgreSQL admin URL (a fresh database is created and dropped); `none` skips PostgreSQL.
+    #[arg(long, default_value = pg::DEFAULT_ADMIN_URL)]
+    postgres: String,
+    /// Only these stores (comma-separated: normal, full, postgres).
+    #[arg(long, default_value = "normal,full,postgres")]
+    stores: String,
+}
+
+/// Topics cycled through, as a merchant's day would send them.
+const TOPICS: &[&str] =
+    &["CLIENT_CREATE", "CLIENT_UPDATE", "JOB_CREATE", "JOB_UPDATE", "INVOICE_CREATE", "QUOTE_UPDATE"];
+
+/// A webhook target whose request `n` is a distinct event, signed with `secret`. `run` keeps
+/// bodies of different phases apart.
+fn webhook_target(addr: std::net::SocketAddr, run: u64) -> Target {
+    let base = chrono::Utc::now();
+    Target::new(
+        addr,
+        Arc::new(move |n| {
+            let seq = run * 100_000_000 + n;
+            let occurred = base + chrono::Duration::milliseconds(seq as i64);
+            let body = serde_json::json!({
+                "data": { "webHookEvent": {
+                    "topic": TOPICS[(n % TOPICS.len() as u64) as usize],
+                    "appId": "5a1e7c3e-0b1d-4c7a-9d2e-5a4db0c5a4db",
+                    "accountId": format!("Z2lkOi8vSm9iYmVyL0FjY291bnQvOTk5{}", n % 7),
+                    "itemId": format!("Z2lkOi8vSm9iYmVyL0NsaWVudC8{seq}"),
+                    "occurredAt": occurred.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                }}
+            })
+            .to_string();
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(SANDBOX_CLIENT_SECRET.as_bytes()).expect("any key length");
+            mac.update(body.as_bytes());
+            let signature = B64.encode(mac.finalize().into_bytes());
+            Request::post("/webhooks/jobber")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("X-Jobber-Hmac-SHA256", signature)
+                .body(Full::new(Bytes::from(body)))
+                .expect("valid request")
+        }),
+        // The server answers "accepted" for a new inbox row and "duplicate" for a known one.
+        Arc::new(|status, body| status == StatusCode::OK && body == b"accepted"),
+    )
+}
+
+struct StoreFigures {
+    store: &'static str,
+    healthz_max: Outcome,
+    webhook_max: Outcome,
+    healthz_fixed: Outcome,
+    webhook_fixed: Outcome,
+    idle_kib: u64,
+    peak_kib: u64,
+    rows: i64,
+    ok_200: u64,
+}
+
+async fn inbox_rows(database_url: &str) -> anyhow::Result<i64> {
+    let conn = Database::connect(database_url).await.context("opening the inbox database")?;
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM webhook_events",
+        ))
+        .await?
+        .context("COUNT(*) returned no row")?;
+    let n: i64 = row.try_get("", "n")?;
+    let _ = conn.close().await;
+    Ok(n)
+}
+
+async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> {
+    let label = store.label();
+    eprintln!("[{label}] starting the server");
+    let mut server = Server::start(&store).await?;
+    let idle = server.rss();
+    let healthz = Target::get(server.addr, "/healthz");
+    let duration = Duration::from_secs_f64(args.duration);
+    let closed = Mode::Closed { concurrency: args.concurrency, duration, max_requests: args.max_requests };
+    // Enough connections that a due request rarely waits for one (64 at 1,000/s = 64 ms of slack).
+    let open = Mode::Open { rate: args.rate, duration, connections: 64 };
+
+    // Warm-up: a short burst of each kind (its webhooks count in the row check below).
+    let warm = webhook_target(server.addr, 0);
+    load::run(
+        &healthz,
+        Mode::Closed { concurrency: 8, duration: Duration::from_secs(1), max_requests: 5_000 },
+    )
+    .await;
+    let warm_out = load::run(
+        &warm,
+        Mode::Closed { concurrency: 8, duration: Duration::from_secs(1), max_requests: 2_000 },
+    )
+    .await;
+
+    eprintln!("[{label}] closed loop: /healthz then webhooks");
+    let healthz_max = load::run(&healthz, closed).await;
+    let webhook_max = load::run(&webhook_target(server.addr, 1), closed).await;
+    eprintln!("[{label}] open loop at {}/s: /healthz then webhooks", args.rate);
+    let healthz_fixed = load::run(&healthz, open).await;
+    let webhook_fixed = load::run(&webhook_target(server.addr, 2), open).await;
+    let peak = server.rss();
+    server.stop().await?;
+
+    let status_200 = |o: &Outcome| o.statuses.get(&200).copied().unwrap_or_default();
+    let ok_200 = status_200(&warm_out) + status_200(&webhook_max) + status_200(&webhook_fixed);
+    let rows = inbox_rows(&server.database_url).await?;
+    Ok(StoreFigures {
+        store: label,
+        healthz_max,
+        webhook_max,
+        healthz_fixed,
+        webhook_fixed,
+        idle_kib: idle.current_kib,
+        peak_kib: peak.peak_kib,
+        rows,
+        ok_200,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    report::banner("bench-webhooks (issue 5): POST /webhooks/jobber vs GET /healthz");
+    let wanted: Vec<&str> = args.stores.split(',').map(str::trim).collect();
+    let mut figures = Vec::new();
+    for (key, store) in [("normal", Synchronous::Normal), ("full", Synchronous::Full)] {
+        if wanted.contains(&key) {
+            figures.push(bench_store(&args, Store::Sqlite(store)).await?);
+        }
+    }
+    if wanted.contains(&"postgres") && args.postgres != "none" {
+        match pg::create(&args.postgres).await {
+            Ok(url) => {
+                let result = bench_store(&args, Store::Postgres(url.clone())).await;
+                pg::drop(&args.postgres, &url).await;
+                figures.push(result?);
+            }
+            Err(err) => println!("PostgreSQL skipped: {err:#} (pass --postgres <admin url>)\n"),
+        }
+    }
+
+    println!(
+        "closed loop: {} connections, {:.0} s per phase; open loop: {}/s for {:.0} s over 64 connections",
+        args.concurrency, args.duration, args.rate, args.duration
+    );
+    let mut rows = Vec::new();
+    for f in &figures {
+        rows.push(vec![
+            f.store.to_owned(),
+            per_sec(f.healthz_max.ok_per_sec()),
+            per_sec(f.webhook_max.ok_per_sec()),
+            ratio(f.webhook_max.ok_per_sec(), f.healthz_max.ok_per_sec()),
+            ms(f.webhook_max.quantile(0.5)),
+            ms(f.webhook_max.quantile(0.99)),
+            thousands(f.webhook_max.failures()),
+        ]);
+    }
+    println!("Maximum throughput (closed loop)");
+    report::table(
+        &["store", "/healthz ok/s", "webhooks accepted/s", "ratio", "webhook p50", "webhook p99", "failed"],
+        &rows,
+    );
+
+    let mut rows = Vec::new();
+    for f in &figures {
+        rows.push(vec![
+            f.store.to_owned(),
+            format!("{} / {}", ms(f.healthz_fixed.quantile(0.5)), ms(f.healthz_fixed.quantile(0.99))),
+            format!("{} / {}", ms(f.webhook_fixed.quantile(0.5)), ms(f.webhook_fixed.quantile(0.99))),
+            ratio(f.webhook_fixed.quantile(0.99).as_secs_f64(), f.healthz_fixed.quantile(0.99).as_secs_f64()),
+            ms(f.webhook_fixed.quantile(0.999)),
+            per_sec(f.webhook_fixed.answered_per_sec()),
+            thousands(f.webhook_fixed.late),
+            thousands(f.webhook_fixed.failures()),
+        ]);
+    }
+    println!("Ack latency at a fixed {}/s (open loop)", args.rate);
+    report::table(
+        &[
+            "store",
+            "/healthz p50 / p99",
+            "webhook p50 / p99",
+            "p99 ratio",
+            "webhook p99.9",
+            "achieved",
+            "late sends",
+            "failed",
+        ],
+        &rows,
+    );
+
+    let mut rows = Vec::new();
+    for f in &figures {
+        rows.push(vec![
+            f.store.to_owned(),
+            thousands(f.ok_200),
+            thousands(u64::try_from(f.rows).unwrap_or_default()),
+            if f.rows == i64::try_from(f.ok_200).unwrap_or(-1) { "equal".into() } else { "DIFFERENT".into() },
+            mib(f.idle_kib),
+            mib(f.peak_kib),
+        ]);
+    }
+    println!("Durability check (rows read from the database after the server stopped) and server RSS");
+    report::table(&["store", "200 answers", "inbox rows", "check", "idle RSS", "peak RSS"], &rows);
+
+    println!("Goals");
+    let mut rows = Vec::new();
+    for f in &figures {
+        let p99 = f.webhook_fixed.quantile(0.99);
+        rows.push(vec![
+            format!("{}: p99 ack < 10 ms at {}/s", f.store, args.rate),
+            verdict(p99 < Duration::from_millis(10)).to_owned(),
+            ms(p99),
+        ]);
+        if f.store.starts_with("SQLite") {
+            let r = f.webhook_max.ok_per_sec() / f.healthz_max.ok_per_sec().max(1e-9);
+            rows.push(vec![
+                format!("{}: accepted/s >= 1/4 of /healthz", f.store),
+                verdict(r >= 0.25).to_owned(),
+                format!("{r:.2}x"),
+            ]);
+        }
+        rows.push(vec![
+            format!("{}: inbox rows == 200 answers", f.store),
+            verdict(f.rows == i64::try_from(f.ok_200).unwrap_or(-1)).to_owned(),
+            format!("{} == {}", f.rows, f.ok_200),
+        ]);
+    }
+    report::table(&["goal", "result", "measured"], &rows);
+    Ok(())
+}

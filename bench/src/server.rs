@@ -1,0 +1,181 @@
+//! Runs the `jobber-app` release binary as a child process on 127.0.0.1, with a fresh database and
+//! data directory, so the benchmarks can read its own RSS and load it over real sockets.
+//!
+//! It runs in sandbox mode (no `JOBBER_CLIENT_ID`, development), as `cargo run` would on a fresh
+//! machine: the embedded Jobber sandbox signs webhooks with `sandbox-client-secret`. Its logs go to
+//! `server.log` in the temporary directory (printed if it fails to start).
+
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context as _, bail};
+use tokio::process::{Child, Command};
+
+use crate::rss::Rss;
+
+/// The webhook signing secret of the embedded sandbox (`jobber_sandbox::SandboxConfig::default`).
+pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-client-secret";
+
+/// SQLite's `synchronous` setting for the server (`SQLITE_SYNCHRONOUS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Survives a process crash (the app's default, WAL mode).
+    Normal,
+    /// Survives a power loss: fsync on every commit.
+    Full,
+}
+
+/// Which database a server gets.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// A new SQLite file in the server's temporary directory.
+    Sqlite(Synchronous),
+    /// An existing (freshly created) PostgreSQL database.
+    Postgres(String),
+}
+
+impl Store {
+    /// A short label for tables.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Store::Sqlite(Synchronous::Normal) => "SQLite NORMAL",
+            Store::Sqlite(Synchronous::Full) => "SQLite FULL",
+            Store::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+/// A running `jobber-app serve` child process.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its process id (for `/proc/<pid>/status`).
+    pub pid: u32,
+    /// The `DATABASE_URL` it was given.
+    pub database_url: String,
+    dir: tempfile::TempDir,
+}
+
+/// The `jobber-app` binary next to this benchmark binary (same cargo profile directory).
+pub fn app_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating this benchmark binary")?;
+    let bin = exe.with_file_name("jobber-app");
+    if !bin.exists() {
+        bail!("{} not found: build it first with `cargo build --release -p jobber-app`", bin.display());
+    }
+    Ok(bin)
+}
+
+/// A free port on 127.0.0.1 (bound and released; the server binds it right after).
+fn free_loopback_addr() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?)
+}
+
+impl Server {
+    /// Starts the server on `store` and waits until `GET /healthz` answers (up to 60 s).
+    pub async fn start(store: &Store) -> anyhow::Result<Self> {
+        let bin = app_binary()?;
+        let dir = tempfile::Builder::new().prefix("jobber-bench-").tempdir()?;
+        let spa = dir.path().join("spa");
+        std::fs::create_dir_all(&spa)?;
+        std::fs::write(spa.join("index.html"), "<!doctype html><title>Fieldsync</title>")?;
+        let addr = free_loopback_addr()?;
+        let (database_url, synchronous) = match store {
+            Store::Sqlite(sync) => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
+                match sync {
+                    Synchronous::Normal => "NORMAL",
+                    Synchronous::Full => "FULL",
+                },
+            ),
+            Store::Postgres(url) => (url.clone(), "NORMAL"),
+        };
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut cmd = Command::new(&bin);
+        // A clean environment: no `.env` (the working directory is the temp dir), no real Jobber
+        // credentials, nothing inherited that could change what is measured.
+        cmd.env_clear()
+            .current_dir(dir.path())
+            .arg("serve")
+            .env("APP_ENV", "development")
+            .env("BIND_ADDR", addr.to_string())
+            .env("APP_BASE_URL", format!("http://{addr}"))
+            .env("DATABASE_URL", &database_url)
+            .env("SQLITE_SYNCHRONOUS", synchronous)
+            .env("DATA_DIR", dir.path().join("data"))
+            .env("SPA_DIR", &spa)
+            .env("SANDBOX_BIND_ADDR", "127.0.0.1:0")
+            .env("SHUTDOWN_GRACE_SECS", "5")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            cmd.env("RUST_LOG", filter);
+        }
+        let child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+        let pid = child.id().context("the server exited at once")?;
+        let mut server = Self { child, addr, pid, database_url, dir };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        let url = format!("http://{}/healthz", self.addr);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the server exited with {status} before it was ready:\n{}", self.log_tail());
+            }
+            if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the server did not answer /healthz within 60 s:\n{}", self.log_tail());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The server's memory figures now.
+    pub fn rss(&self) -> Rss {
+        Rss::of(self.pid).unwrap_or_default()
+    }
+
+    /// The last lines of the server's log.
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// SIGTERM, then up to 15 s for a graceful exit, then SIGKILL. The temporary directory (and
+    /// an SQLite database in it) lives until `self` is dropped.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if self.child.try_wait()?.is_some() {
+            return Ok(());
+        }
+        // By process id only: this is the child this struct started.
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid.to_string()).status().await;
+        match tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await {
+            Ok(status) => {
+                let status = status?;
+                if !status.success() {
+                    eprintln!("note: the server exited with {status}:\n{}", self.log_tail());
+                }
+            }
+            Err(_) => {
+                eprintln!("note: the server did not stop within 15 s of SIGTERM; killing it");
+                self.child.kill().await?;
+            }
+        }
+        Ok(())
+    }
+}
