@@ -24,6 +24,16 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+/** A postal address. */
+export type Address = {
+  __typename?: 'Address';
+  city: Maybe<Scalars['String']['output']>;
+  country: Maybe<Scalars['String']['output']>;
+  postalCode: Maybe<Scalars['String']['output']>;
+  province: Maybe<Scalars['String']['output']>;
+  street: Maybe<Scalars['String']['output']>;
+};
+
 /** Facts about this deployment of the app. */
 export type AppInfo = {
   __typename?: 'AppInfo';
@@ -35,6 +45,40 @@ export type AppInfo = {
   sandboxMode: Scalars['Boolean']['output'];
   /** The app's version (semver, from the backend crate). */
   version: Scalars['String']['output'];
+};
+
+/** A synced Jobber client. */
+export type Client = {
+  __typename?: 'Client';
+  /** What the client owes. */
+  balance: Maybe<Scalars['Float']['output']>;
+  billingAddress: Maybe<Address>;
+  companyName: Maybe<Scalars['String']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** Email addresses, primary first as Jobber lists them. */
+  emails: Array<Scalars['String']['output']>;
+  firstName: Maybe<Scalars['String']['output']>;
+  /** Jobber's id. */
+  id: Scalars['ID']['output'];
+  isArchived: Scalars['Boolean']['output'];
+  lastName: Maybe<Scalars['String']['output']>;
+  /** Display name (company or person). */
+  name: Scalars['String']['output'];
+  /** Phone numbers. */
+  phones: Array<Scalars['String']['output']>;
+  /** Last change in Jobber. */
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A page of synced clients. */
+export type ClientConnection = {
+  __typename?: 'ClientConnection';
+  /** The items on this page. */
+  nodes: Array<Client>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+  /** Items matching the search, on all pages. */
+  totalCount: Scalars['Int']['output'];
 };
 
 /** A merchant's connection between Jobber and this app, as the signed-in browser session sees it. */
@@ -85,6 +129,68 @@ export type Environment =
   /** Production: real Jobber credentials and keys required. */
   | 'PRODUCTION';
 
+/** A synced Jobber invoice. */
+export type Invoice = {
+  __typename?: 'Invoice';
+  /** What is still owed. */
+  balance: Maybe<Scalars['Float']['output']>;
+  clientId: Maybe<Scalars['ID']['output']>;
+  clientName: Maybe<Scalars['String']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  dueDate: Maybe<Scalars['DateTime']['output']>;
+  /** Jobber's id. */
+  id: Scalars['ID']['output'];
+  invoiceNumber: Maybe<Scalars['Int']['output']>;
+  issuedDate: Maybe<Scalars['DateTime']['output']>;
+  /** Jobber's invoice status, e.g. `awaiting_payment`, `paid`. */
+  status: Maybe<Scalars['String']['output']>;
+  subject: Scalars['String']['output'];
+  subtotal: Maybe<Scalars['Float']['output']>;
+  total: Maybe<Scalars['Float']['output']>;
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A page of synced invoices. */
+export type InvoiceConnection = {
+  __typename?: 'InvoiceConnection';
+  /** The items on this page. */
+  nodes: Array<Invoice>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+  /** Items matching the search, on all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A synced Jobber job. */
+export type Job = {
+  __typename?: 'Job';
+  clientId: Maybe<Scalars['ID']['output']>;
+  clientName: Maybe<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  endAt: Maybe<Scalars['DateTime']['output']>;
+  /** Jobber's id. */
+  id: Scalars['ID']['output'];
+  jobNumber: Maybe<Scalars['Int']['output']>;
+  startAt: Maybe<Scalars['DateTime']['output']>;
+  /** Jobber's job status, e.g. `active`, `requires_invoicing`. */
+  status: Maybe<Scalars['String']['output']>;
+  title: Scalars['String']['output'];
+  total: Maybe<Scalars['Float']['output']>;
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A page of synced jobs. */
+export type JobConnection = {
+  __typename?: 'JobConnection';
+  /** The items on this page. */
+  nodes: Array<Job>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+  /** Items matching the search, on all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** A Jobber account (a field-service business). */
 export type JobberAccount = {
   __typename?: 'JobberAccount';
@@ -113,6 +219,18 @@ export type Mutation = {
    * Jobber answered. The session cookie is cleared.
    */
   disconnect: DisconnectPayload;
+  /**
+   * Sync the merchant's Jobber data now: `resources` (all when omitted or empty), only what
+   * changed unless `full` (a full pass also removes what was deleted in Jobber). Returns the
+   * status right after the request; follow `syncProgress` for the rest.
+   */
+  startSync: Array<SyncResourceStatus>;
+};
+
+
+export type MutationStartSyncArgs = {
+  full?: Scalars['Boolean']['input'];
+  resources?: InputMaybe<Array<SyncResource>>;
 };
 
 /** Cursor paging information. */
@@ -124,20 +242,122 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** A synced Jobber property (service address). */
+export type Property = {
+  __typename?: 'Property';
+  address: Maybe<Address>;
+  /** The owning client's Jobber id. */
+  clientId: Maybe<Scalars['ID']['output']>;
+  /** The owning client's name, when synced. */
+  clientName: Maybe<Scalars['String']['output']>;
+  /** Jobber's id. */
+  id: Scalars['ID']['output'];
+  isBillingAddress: Scalars['Boolean']['output'];
+};
+
+/** A page of synced properties. */
+export type PropertyConnection = {
+  __typename?: 'PropertyConnection';
+  /** The items on this page. */
+  nodes: Array<Property>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+  /** Items matching the search, on all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Facts about this deployment. */
   appInfo: AppInfo;
+  /**
+   * The merchant's synced clients, by name. `search` matches names, emails, phones and
+   * addresses (every word must match).
+   */
+  clients: ClientConnection;
   /** The signed-in merchant's connection; null while the browser has no session. */
   connection: Maybe<Connection>;
+  /** The merchant's synced invoices, newest number first. `search` matches the subject and `#number`. */
+  invoices: InvoiceConnection;
+  /** The merchant's synced jobs, newest number first. `search` matches the title and `#number`. */
+  jobs: JobConnection;
+  /** The merchant's synced properties, by address. `search` matches the address. */
+  properties: PropertyConnection;
+  /** The merchant's synced quotes, newest number first. `search` matches the title and `#number`. */
+  quotes: QuoteConnection;
+  /** Sync progress of each resource of the signed-in merchant's account. */
+  syncStatus: Array<SyncResourceStatus>;
   /** Webhook deliveries received for the signed-in merchant's account, newest first. */
   webhookEvents: WebhookEventConnection;
+};
+
+
+export type QueryClientsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryInvoicesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryPropertiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryQuotesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type QueryWebhookEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
+};
+
+/** A synced Jobber quote. */
+export type Quote = {
+  __typename?: 'Quote';
+  clientId: Maybe<Scalars['ID']['output']>;
+  clientName: Maybe<Scalars['String']['output']>;
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** Jobber's id. */
+  id: Scalars['ID']['output'];
+  quoteNumber: Maybe<Scalars['Int']['output']>;
+  /** Jobber's quote status, e.g. `draft`, `approved`. */
+  status: Maybe<Scalars['String']['output']>;
+  subtotal: Maybe<Scalars['Float']['output']>;
+  title: Scalars['String']['output'];
+  total: Maybe<Scalars['Float']['output']>;
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A page of synced quotes. */
+export type QuoteConnection = {
+  __typename?: 'QuoteConnection';
+  /** The items on this page. */
+  nodes: Array<Quote>;
+  /** Paging information. */
+  pageInfo: PageInfo;
+  /** Items matching the search, on all pages. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type Subscription = {
@@ -147,7 +367,66 @@ export type Subscription = {
    * Jobber's Marketplace), after which the stream ends.
    */
   connectionChanged: Maybe<Connection>;
+  /**
+   * Sync progress of the signed-in merchant's account: the same as `syncStatus`, sent first at
+   * once and then whenever it changes.
+   */
+  syncProgress: Array<SyncResourceStatus>;
 };
+
+/** How much a run fetches. */
+export type SyncMode =
+  /** Everything, then removes what Jobber no longer has. */
+  | 'FULL'
+  /** Only what changed since the last run. */
+  | 'INCREMENTAL';
+
+/** A kind of Jobber data this app syncs. */
+export type SyncResource =
+  | 'CLIENTS'
+  | 'INVOICES'
+  | 'JOBS'
+  | 'PROPERTIES'
+  | 'QUOTES';
+
+/** Sync progress of one resource of the signed-in merchant's account. */
+export type SyncResourceStatus = {
+  __typename?: 'SyncResourceStatus';
+  /** Items of this resource stored for the account now. */
+  count: Scalars['Int']['output'];
+  /** Why the last run failed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** Items fetched by the current (or last) run. */
+  fetched: Scalars['Int']['output'];
+  /** When the last run ended. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When a run last completed successfully. */
+  lastSuccessAt: Maybe<Scalars['DateTime']['output']>;
+  /** The current (or last) run's mode. */
+  mode: Maybe<SyncMode>;
+  /** Which resource. */
+  resource: SyncResource;
+  /** When the current (or last) run started. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Where its sync stands. */
+  state: SyncRunState;
+  /**
+   * Items the current run is expected to fetch, when known (a full pass knows it from the
+   * previous one).
+   */
+  total: Maybe<Scalars['Int']['output']>;
+};
+
+/** Where a resource's sync stands. */
+export type SyncRunState =
+  /** The last run finished. */
+  | 'DONE'
+  /** The last run failed (`error` says why); it is retried from where it stopped. */
+  | 'FAILED'
+  /** Asked for; starts when a worker and Jobber's budget allow. */
+  | 'QUEUED'
+  /** Fetching now. */
+  | 'RUNNING';
 
 /** A webhook delivery from Jobber, as recorded in the inbox. */
 export type WebhookEvent = {
@@ -202,6 +481,51 @@ export type ConnectionPresenceQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ConnectionPresenceQuery = { __typename?: 'Query', connection: { __typename?: 'Connection', status: ConnectionStatus, account: { __typename?: 'JobberAccount', id: string, name: string } } | null };
 
+export type SyncedClientsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedClientsQuery = { __typename?: 'Query', clients: { __typename?: 'ClientConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename?: 'Client', id: string, name: string, emails: Array<string>, phones: Array<string>, balance: number | null, billingAddress: { __typename?: 'Address', street: string | null, city: string | null } | null }> } };
+
+export type SyncedPropertiesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedPropertiesQuery = { __typename?: 'Query', properties: { __typename?: 'PropertyConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename?: 'Property', id: string, clientName: string | null, address: { __typename?: 'Address', street: string | null, city: string | null, province: string | null } | null }> } };
+
+export type SyncedJobsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedJobsQuery = { __typename?: 'Query', jobs: { __typename?: 'JobConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename?: 'Job', id: string, jobNumber: number | null, title: string, status: string | null, clientName: string | null, total: number | null, startAt: string | null }> } };
+
+export type SyncedQuotesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedQuotesQuery = { __typename?: 'Query', quotes: { __typename?: 'QuoteConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename?: 'Quote', id: string, quoteNumber: number | null, title: string, status: string | null, clientName: string | null, total: number | null }> } };
+
+export type SyncedInvoicesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedInvoicesQuery = { __typename?: 'Query', invoices: { __typename?: 'InvoiceConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename?: 'Invoice', id: string, invoiceNumber: number | null, subject: string, status: string | null, clientName: string | null, total: number | null, balance: number | null, dueDate: string | null }> } };
+
 export type ManageConnectionQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -211,6 +535,18 @@ export type DisconnectMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type DisconnectMutation = { __typename?: 'Mutation', disconnect: { __typename?: 'DisconnectPayload', disconnected: boolean, jobberConfirmed: boolean, message: string | null } };
+
+export type SyncStatusQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SyncStatusQuery = { __typename?: 'Query', syncStatus: Array<{ __typename?: 'SyncResourceStatus', resource: SyncResource, state: SyncRunState, mode: SyncMode | null, fetched: number, total: number | null, count: number, startedAt: string | null, finishedAt: string | null, lastSuccessAt: string | null, error: string | null }> };
+
+export type StartSyncMutationVariables = Exact<{
+  full: Scalars['Boolean']['input'];
+}>;
+
+
+export type StartSyncMutation = { __typename?: 'Mutation', startSync: Array<{ __typename?: 'SyncResourceStatus', resource: SyncResource, state: SyncRunState, mode: SyncMode | null, fetched: number, total: number | null, count: number, startedAt: string | null, finishedAt: string | null, lastSuccessAt: string | null, error: string | null }> };
 
 export type RecentWebhookEventsQueryVariables = Exact<{
   first: Scalars['Int']['input'];
@@ -222,6 +558,13 @@ export type RecentWebhookEventsQuery = { __typename?: 'Query', webhookEvents: { 
 
 export const AppInfoDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AppInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"appInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"environment"}},{"kind":"Field","name":{"kind":"Name","value":"sandboxMode"}}]}}]}}]} as unknown as DocumentNode<AppInfoQuery, AppInfoQueryVariables>;
 export const ConnectionPresenceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConnectionPresence"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<ConnectionPresenceQuery, ConnectionPresenceQueryVariables>;
+export const SyncedClientsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncedClients"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clients"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"emails"}},{"kind":"Field","name":{"kind":"Name","value":"phones"}},{"kind":"Field","name":{"kind":"Name","value":"billingAddress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"street"}},{"kind":"Field","name":{"kind":"Name","value":"city"}}]}},{"kind":"Field","name":{"kind":"Name","value":"balance"}}]}}]}}]}}]} as unknown as DocumentNode<SyncedClientsQuery, SyncedClientsQueryVariables>;
+export const SyncedPropertiesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncedProperties"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"properties"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"address"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"street"}},{"kind":"Field","name":{"kind":"Name","value":"city"}},{"kind":"Field","name":{"kind":"Name","value":"province"}}]}},{"kind":"Field","name":{"kind":"Name","value":"clientName"}}]}}]}}]}}]} as unknown as DocumentNode<SyncedPropertiesQuery, SyncedPropertiesQueryVariables>;
+export const SyncedJobsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncedJobs"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"jobNumber"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"clientName"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"startAt"}}]}}]}}]}}]} as unknown as DocumentNode<SyncedJobsQuery, SyncedJobsQueryVariables>;
+export const SyncedQuotesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncedQuotes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"quotes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"quoteNumber"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"clientName"}},{"kind":"Field","name":{"kind":"Name","value":"total"}}]}}]}}]}}]} as unknown as DocumentNode<SyncedQuotesQuery, SyncedQuotesQueryVariables>;
+export const SyncedInvoicesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncedInvoices"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"invoices"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"invoiceNumber"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"clientName"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"dueDate"}}]}}]}}]}}]} as unknown as DocumentNode<SyncedInvoicesQuery, SyncedInvoicesQueryVariables>;
 export const ManageConnectionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ManageConnection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"account"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"connectedAt"}},{"kind":"Field","name":{"kind":"Name","value":"connectedBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastRefreshAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}}]}}]}}]} as unknown as DocumentNode<ManageConnectionQuery, ManageConnectionQueryVariables>;
 export const DisconnectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Disconnect"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"disconnect"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"disconnected"}},{"kind":"Field","name":{"kind":"Name","value":"jobberConfirmed"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]} as unknown as DocumentNode<DisconnectMutation, DisconnectMutationVariables>;
+export const SyncStatusDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SyncStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"syncStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resource"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"fetched"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastSuccessAt"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]}}]} as unknown as DocumentNode<SyncStatusQuery, SyncStatusQueryVariables>;
+export const StartSyncDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"StartSync"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"full"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startSync"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"full"},"value":{"kind":"Variable","name":{"kind":"Name","value":"full"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resource"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"fetched"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastSuccessAt"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]}}]} as unknown as DocumentNode<StartSyncMutation, StartSyncMutationVariables>;
 export const RecentWebhookEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RecentWebhookEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"webhookEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"itemId"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"receivedAt"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<RecentWebhookEventsQuery, RecentWebhookEventsQueryVariables>;

@@ -8,6 +8,8 @@ import { StatusLabel } from "@jobber/components/StatusLabel";
 import { useState } from "react";
 import { AUTH_START_URL, LOGOUT_URL, useFullPageNavigate } from "../../app/navigation";
 import { DisconnectDocument, type ManageConnectionQuery } from "../../gql/graphql";
+import { DataTabs } from "../data/DataTabs";
+import { SyncCard } from "../sync/SyncCard";
 import { WebhookActivityCard } from "../webhooks/WebhookActivityCard";
 import { ConnectionDetailsCard } from "./ConnectionDetailsCard";
 import { CONNECTION_STATUS } from "./connectionStatus";
@@ -111,6 +113,9 @@ export function ConnectedView({ connection, stale, pollInterval, onDisconnected 
             onClick={() => void logOut()}
           />
         </div>
+
+        <SyncCard />
+        <DataTabs />
 
         <WebhookActivityCard pollInterval={pollInterval} />
       </Content>
