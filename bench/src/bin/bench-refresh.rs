@@ -250,7 +250,7 @@ async fn run(args: &Args, pg_url: Option<String>) -> anyhow::Result<()> {
                 q(&waits, 0.99),
                 q(&waits, 1.0),
                 format!("{token_requests} in {} rounds", args.rounds),
-                format!("{:?}", distinct_per_round.iter().max().copied().unwrap_or_default()),
+                format!("at most {} per round", distinct_per_round.iter().max().copied().unwrap_or_default()),
             ],
         ],
     );

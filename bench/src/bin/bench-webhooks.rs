@@ -92,8 +92,66 @@ fn webhook_target(addr: std::net::SocketAddr, run: u64) -> Target {
     )
 }
 
+/// The inbox writer's cumulative figures from the server's `/metrics`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Commits {
+    count: f64,
+    batch_sum: f64,
+    seconds_sum: f64,
+    /// Inbox rows the background workers finished (any status), which write to the same store.
+    processed: f64,
+}
+
+impl Commits {
+    async fn scrape(addr: std::net::SocketAddr) -> Self {
+        let text = match reqwest::get(format!("http://{addr}/metrics")).await {
+            Ok(res) => res.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Self {
+            count: value("webhook_inbox_commit_seconds_count"),
+            batch_sum: value("webhook_inbox_batch_size_sum"),
+            seconds_sum: value("webhook_inbox_commit_seconds_sum"),
+            processed: text
+                .lines()
+                .filter(|l| l.starts_with("webhook_events_processed_total{"))
+                .filter_map(|l| l.rsplit_once(' ')?.1.trim().parse::<f64>().ok())
+                .sum(),
+        }
+    }
+
+    fn since(self, earlier: Self) -> Self {
+        Self {
+            count: self.count - earlier.count,
+            batch_sum: self.batch_sum - earlier.batch_sum,
+            seconds_sum: self.seconds_sum - earlier.seconds_sum,
+            processed: self.processed - earlier.processed,
+        }
+    }
+
+    fn row(self, store: &str, phase: &str, elapsed: Duration) -> Vec<String> {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        vec![
+            store.to_owned(),
+            phase.to_owned(),
+            per_sec(self.count / secs),
+            format!("{:.1}", self.batch_sum / self.count.max(1.0)),
+            ms(Duration::from_secs_f64(self.seconds_sum / self.count.max(1.0))),
+            format!("{:.0}%", 100.0 * self.seconds_sum / secs),
+            per_sec(self.processed / secs),
+        ]
+    }
+}
+
 struct StoreFigures {
     store: &'static str,
+    commits_max: Commits,
+    commits_fixed: Commits,
     healthz_max: Outcome,
     webhook_max: Outcome,
     healthz_fixed: Outcome,
@@ -144,10 +202,14 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
 
     eprintln!("[{label}] closed loop: /healthz then webhooks");
     let healthz_max = load::run(&healthz, closed).await;
+    let before = Commits::scrape(server.addr).await;
     let webhook_max = load::run(&webhook_target(server.addr, 1), closed).await;
+    let commits_max = Commits::scrape(server.addr).await.since(before);
     eprintln!("[{label}] open loop at {}/s: /healthz then webhooks", args.rate);
     let healthz_fixed = load::run(&healthz, open).await;
+    let before = Commits::scrape(server.addr).await;
     let webhook_fixed = load::run(&webhook_target(server.addr, 2), open).await;
+    let commits_fixed = Commits::scrape(server.addr).await.since(before);
     let peak = server.rss();
     server.stop().await?;
 
@@ -156,6 +218,8 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     let rows = inbox_rows(&server.database_url).await?;
     Ok(StoreFigures {
         store: label,
+        commits_max,
+        commits_fixed,
         healthz_max,
         webhook_max,
         healthz_fixed,
@@ -252,6 +316,27 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("Durability check (rows read from the database after the server stopped) and server RSS");
     report::table(&["store", "200 answers", "inbox rows", "check", "idle RSS", "peak RSS"], &rows);
+
+    let mut rows = Vec::new();
+    for f in &figures {
+        rows.push(f.commits_max.row(f.store, "closed loop", f.webhook_max.elapsed));
+        rows.push(f.commits_fixed.row(f.store, &format!("{}/s", args.rate), f.webhook_fixed.elapsed));
+    }
+    println!(
+        "Group commit, from the server's /metrics (webhook_inbox_commit_seconds, webhook_inbox_batch_size)"
+    );
+    report::table(
+        &[
+            "store",
+            "phase",
+            "commits/s",
+            "events per commit",
+            "mean commit time",
+            "writer busy",
+            "rows worked by inbox workers",
+        ],
+        &rows,
+    );
 
     println!("Goals");
     let mut rows = Vec::new();
