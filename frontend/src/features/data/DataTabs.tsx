@@ -8,7 +8,7 @@ import { InputText } from "@jobber/components/InputText";
 import { Body, Cell, Header, Row, Table } from "@jobber/components/Table";
 import { Tab, Tabs } from "@jobber/components/Tabs";
 import { Text } from "@jobber/components/Text";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { formatDateTime } from "../../app/format";
 import {
   SyncedClientsDocument,
@@ -16,6 +16,7 @@ import {
   SyncedJobsDocument,
   SyncedPropertiesDocument,
   SyncedQuotesDocument,
+  SyncStatusDocument,
 } from "../../gql/graphql";
 
 export const PAGE_SIZE = 20;
@@ -49,6 +50,12 @@ function RecordList<D, N extends { id: string }>({ what, document, pick, headers
     variables: { first: PAGE_SIZE, after, search: search.trim() || null },
   });
   const page = data ? pick(data) : previousData ? pick(previousData) : undefined;
+  // Reload when the sync card (which polls the status into the shared cache) sees new data.
+  const { data: sync } = useQuery(SyncStatusDocument, { fetchPolicy: "cache-only" });
+  const synced = sync?.syncStatus.map((s) => `${s.resource}:${s.count}:${s.lastSuccessAt ?? ""}`).join("|");
+  useEffect(() => {
+    if (synced) void refetch().catch(() => undefined);
+  }, [synced, refetch]);
 
   let body;
   if (!page && loading) {
