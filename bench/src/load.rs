@@ -132,6 +132,13 @@ impl Outcome {
         }
     }
 
+    /// Adds another run's figures to these (wall times add up: the runs are sequential).
+    pub fn absorb(&mut self, other: Self) {
+        let elapsed = self.elapsed + other.elapsed;
+        self.merge(other);
+        self.elapsed = elapsed;
+    }
+
     fn merge(&mut self, other: Self) {
         self.answered += other.answered;
         self.ok += other.ok;

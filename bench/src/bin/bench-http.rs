@@ -20,9 +20,12 @@ use jobber_bench::{
 #[derive(Parser)]
 #[command(about = "Throughput and latency of GET /healthz vs a GraphQL appInfo query")]
 struct Args {
-    /// Seconds of load per route.
-    #[arg(long, default_value_t = 10.0)]
+    /// Seconds of load per route and round.
+    #[arg(long, default_value_t = 5.0)]
     duration: f64,
+    /// Rounds; each loads /healthz then GraphQL, so drift on a shared machine hits both alike.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -64,14 +67,18 @@ async fn main() -> anyhow::Result<()> {
     // Warm both paths (connection pools, allocator, lazy statics) before measuring.
     load::run(&healthz, closed(1.0)).await;
     load::run(&graphql, closed(1.0)).await;
-    let h = load::run(&healthz, closed(args.duration)).await;
-    let g = load::run(&graphql, closed(args.duration)).await;
+    let mut h = load::run(&healthz, closed(args.duration)).await;
+    let mut g = load::run(&graphql, closed(args.duration)).await;
+    for _ in 1..args.rounds {
+        h.absorb(load::run(&healthz, closed(args.duration)).await);
+        g.absorb(load::run(&graphql, closed(args.duration)).await);
+    }
     let peak = server.rss();
     server.stop().await?;
 
     println!(
-        "closed loop, {} connections, {:.0} s per route; the server is the `jobber-app` release binary",
-        args.concurrency, args.duration
+        "closed loop, {} connections, {} alternating rounds of {:.0} s per route; the server is the `jobber-app` release binary",
+        args.concurrency, args.rounds, args.duration
     );
     let row = |name: &str, o: &Outcome| {
         vec![
