@@ -1,4 +1,7 @@
-import { ApolloClient, HttpLink, InMemoryCache } from "@apollo/client";
+import { ApolloClient, HttpLink, InMemoryCache, split } from "@apollo/client";
+import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
+import { getMainDefinition } from "@apollo/client/utilities";
+import { createClient } from "graphql-ws";
 
 /** Type policies shared by the real client and the tests' MockedProvider. */
 export function createCache(): InMemoryCache {
@@ -11,13 +14,27 @@ export function createCache(): InMemoryCache {
   });
 }
 
+/** `ws(s)://<this host>/graphql/ws`: the browser sends the session cookie with the upgrade. */
+function subscriptionUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === "https:" ? "wss" : "ws"}://${host}/graphql/ws`;
+}
+
 /**
  * The client for our own API. The session lives in a same-origin cookie set by the OAuth
- * callback, so requests must carry it.
+ * callback, so requests must carry it. Subscriptions (live sync progress) use graphql-ws over
+ * `/graphql/ws`, opened lazily on the first subscription and retried when it drops.
  */
 export function createApolloClient(): ApolloClient<unknown> {
-  return new ApolloClient({
-    link: new HttpLink({ uri: "/graphql", credentials: "same-origin" }),
-    cache: createCache(),
-  });
+  const http = new HttpLink({ uri: "/graphql", credentials: "same-origin" });
+  const ws = new GraphQLWsLink(createClient({ url: subscriptionUrl(), lazy: true, retryAttempts: Infinity }));
+  const link = split(
+    ({ query }) => {
+      const def = getMainDefinition(query);
+      return def.kind === "OperationDefinition" && def.operation === "subscription";
+    },
+    ws,
+    http,
+  );
+  return new ApolloClient({ link, cache: createCache() });
 }

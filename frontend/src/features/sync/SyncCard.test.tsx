@@ -1,6 +1,6 @@
 import { screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import { SyncStatusDocument, type SyncStatusQuery } from "../../gql/graphql";
+import { describe, expect, it, vi } from "vitest";
+import { SyncProgressDocument, SyncStatusDocument, type SyncStatusQuery } from "../../gql/graphql";
 import { renderApp } from "../../test/render";
 import { SyncCard } from "./SyncCard";
 
@@ -48,6 +48,24 @@ describe("Sync card", () => {
     expect(screen.getByText("Not synced yet")).toBeVisible();
     expect(screen.getByText("Jobber is unavailable")).toBeVisible();
     expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled();
+  });
+
+  it("follows live progress from the syncProgress subscription", async () => {
+    renderApp({
+      mocks: [
+        mock([status({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null })]),
+        {
+          request: { query: SyncProgressDocument },
+          result: {
+            data: { syncProgress: [status({ resource: "JOBS", state: "RUNNING", fetched: 30, total: 40, count: 30 })] },
+          },
+        },
+      ],
+      ui: <SyncCard activePoll={0} idlePoll={0} />,
+    });
+    await vi.waitFor(() =>
+      expect(screen.getByLabelText("Jobs sync progress")).toHaveAttribute("aria-valuenow", "30"),
+    );
   });
 
   it("has a loading and an error state", async () => {

@@ -1,4 +1,4 @@
-import { useMutation, useQuery } from "@apollo/client";
+import { useMutation, useQuery, useSubscription } from "@apollo/client";
 import { Banner } from "@jobber/components/Banner";
 import { Button } from "@jobber/components/Button";
 import { Card } from "@jobber/components/Card";
@@ -11,6 +11,7 @@ import { useState } from "react";
 import { formatDateTime } from "../../app/format";
 import {
   StartSyncDocument,
+  SyncProgressDocument,
   SyncStatusDocument,
   type SyncResource,
   type SyncRunState,
@@ -77,12 +78,25 @@ function ResourceRow({ status }: { status: Status }) {
 
 /** Live sync progress per resource, with "Sync now". */
 export function SyncCard({ activePoll = ACTIVE_POLL_MS, idlePoll = IDLE_POLL_MS }: { activePoll?: number; idlePoll?: number }) {
-  // Poll fast while anything runs; slow down once everything is done ("Sync now" speeds it up).
+  // Live progress comes from the `syncProgress` subscription, written into the `syncStatus` query
+  // in the cache (so everything watching the status, like the data tabs, updates with it). The
+  // query gives the first paint and is the fallback: it polls only while the subscription is not
+  // delivering (e.g. a proxy that drops WebSockets), fast while anything runs, slowly otherwise.
+  const [live, setLive] = useState<Status[] | null>(null);
+  useSubscription(SyncProgressDocument, {
+    onData: ({ client, data: event }) => {
+      if (!event.data) return;
+      client.writeQuery({ query: SyncStatusDocument, data: { syncStatus: event.data.syncProgress } });
+      setLive(event.data.syncProgress);
+    },
+    onError: () => setLive(null),
+  });
   const [busy, setBusy] = useState(true);
   const { data, previousData, loading, error, refetch } = useQuery(SyncStatusDocument, {
-    pollInterval: busy ? activePoll : idlePoll,
+    pollInterval: live ? 0 : busy ? activePoll : idlePoll,
   });
-  const statuses = (data ?? previousData)?.syncStatus;
+  // The latest live event wins over a query answer that may have been sent before it.
+  const statuses = live ?? (data ?? previousData)?.syncStatus;
   const nowBusy = statuses?.some((s) => s.state === "RUNNING" || s.state === "QUEUED") ?? true;
   if (nowBusy !== busy) setBusy(nowBusy);
   const [startSync, { loading: starting, error: startError }] = useMutation(StartSyncDocument, {
