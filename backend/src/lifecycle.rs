@@ -68,6 +68,10 @@ pub async fn clear_local_state(
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
+    if db.purges_on_disconnect() {
+        crate::sync::records::purge_account(&txn, jobber_account_id).await?;
+        crate::sync::purge_state(&txn, jobber_account_id).await?;
+    }
     txn.commit().await?;
     tracing::info!(account.id = jobber_account_id, ?reason, "local state cleared for disconnected account");
     Ok(true)

@@ -19,6 +19,9 @@ use crate::config::{Config, SqliteSynchronous as SyncSetting};
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// `DATA_RETENTION_HOURS=0`: a disconnect removes the account's synced data in the same
+    /// transaction (otherwise the sync runner purges it once the retention window has passed).
+    purge_on_disconnect: bool,
 }
 
 /// Why the database could not be opened.
@@ -69,12 +72,17 @@ impl Db {
         let conn = sea_orm::Database::connect(opts)
             .await
             .map_err(|source| DbOpenError::Connect { backend, source })?;
-        Ok(Self { conn })
+        Ok(Self { conn, purge_on_disconnect: config.data_retention.is_zero() })
     }
 
     /// The sea-orm connection.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Whether a disconnect removes synced data at once (`DATA_RETENTION_HOURS=0`).
+    pub fn purges_on_disconnect(&self) -> bool {
+        self.purge_on_disconnect
     }
 
     /// Which database this is.

@@ -112,3 +112,19 @@ pub struct SyncHandle {
 pub fn spawn(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![tokio::spawn(runner::run(state.clone())), tokio::spawn(inbox::run(state.clone()))]
 }
+
+/// Deletes the account's sync checkpoints (with [`records::purge_account`], what a disconnect
+/// removes when no retention window is configured).
+pub async fn purge_state<D: sea_orm::ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::db::entities::sync_state;
+    Ok(sync_state::Entity::delete_many()
+        .filter(sync_state::Column::JobberAccountId.eq(account_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
