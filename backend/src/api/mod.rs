@@ -47,6 +47,16 @@ pub struct RequestCtx {
     pub session: Option<crate::sessions::Session>,
 }
 
+/// The app state and the caller's session, or `UNAUTHENTICATED`: how every resolver that touches
+/// merchant data starts, so tenant scoping is decided in one place.
+pub fn scoped<'a>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> crate::error::GqlResult<(&'a AppState, &'a crate::sessions::Session)> {
+    use crate::error::GqlResultExt;
+    let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
+    Ok((ctx.data_unchecked::<AppState>(), session))
+}
+
 impl RequestCtx {
     /// The session, or `UNAUTHENTICATED`.
     pub fn require_session(&self) -> Result<&crate::sessions::Session, crate::error::AppError> {

@@ -34,8 +34,7 @@ impl Mutation {
         resources: Option<Vec<SyncResource>>,
         #[graphql(default = false)] full: bool,
     ) -> GqlResult<Vec<SyncResourceStatus>> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         let resources: Vec<crate::sync::Resource> =
             resources.unwrap_or_default().into_iter().map(Into::into).collect();
         let mode = if full { crate::sync::Mode::Full } else { crate::sync::Mode::Incremental };

@@ -48,8 +48,7 @@ impl Query {
         #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
         after: Option<String>,
     ) -> GqlResult<WebhookEventConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::webhooks::list_events(&state.db, &session.jobber_account_id, first, after.as_deref())
             .await
             .gql()
@@ -57,8 +56,7 @@ impl Query {
 
     /// Sync progress of each resource of the signed-in merchant's account.
     async fn sync_status(&self, ctx: &Context<'_>) -> GqlResult<Vec<SyncResourceStatus>> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::statuses(&state.db, &session.jobber_account_id).await.gql()
     }
 
@@ -71,8 +69,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<ClientConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::clients(
             &state.db,
             &session.jobber_account_id,
@@ -92,8 +89,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<PropertyConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::properties(
             &state.db,
             &session.jobber_account_id,
@@ -113,8 +109,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<JobConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::jobs(
             &state.db,
             &session.jobber_account_id,
@@ -134,8 +129,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<QuoteConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::quotes(
             &state.db,
             &session.jobber_account_id,
@@ -155,8 +149,7 @@ impl Query {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
-        let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?;
-        let state = ctx.data_unchecked::<AppState>();
+        let (state, session) = super::scoped(ctx)?;
         crate::sync::status::invoices(
             &state.db,
             &session.jobber_account_id,
