@@ -56,6 +56,8 @@ pub async fn serve(
     let app = http::router(state.clone());
     let worker =
         tokio::spawn(webhooks::worker::run(state.db.clone(), state.inbox.clone(), state.shutdown.clone()));
+    let checkpointer =
+        state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
     let sync_tasks = sync::spawn(&state);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -72,6 +74,9 @@ pub async fn serve(
     }
     state.shutdown.cancel();
     let _ = worker.await;
+    if let Some(c) = checkpointer {
+        let _ = c.await;
+    }
     for task in sync_tasks {
         let _ = task.await;
     }

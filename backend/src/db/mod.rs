@@ -63,6 +63,10 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
+                    // Checkpoints run in the background (see `spawn_checkpointer`), not inside
+                    // whichever commit happens to cross the threshold: a webhook ack must not
+                    // wait for the WAL to be copied into the database file.
+                    .pragma("wal_autocheckpoint", "0")
             });
             opts.max_connections(8).min_connections(1);
         } else {
@@ -126,6 +130,32 @@ impl Db {
                 ..Default::default()
             })
             .await
+    }
+
+    /// SQLite: checkpoints the WAL into the database file every `every`, off the request path
+    /// (PASSIVE: never blocks writers or readers), until `cancel` fires. No-op on PostgreSQL.
+    pub fn spawn_checkpointer(
+        &self,
+        every: Duration,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if self.backend() != DatabaseBackend::Sqlite {
+            return None;
+        }
+        let db = self.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(every) => {}
+                }
+                if let Err(err) = db.conn.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                }
+            }
+            // A final full checkpoint so the WAL does not outgrow the database across restarts.
+            let _ = db.conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await;
+        }))
     }
 
     /// Closes the pool (used on shutdown so SQLite checkpoints its WAL).

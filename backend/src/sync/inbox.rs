@@ -69,20 +69,29 @@ pub async fn run(state: AppState) {
 pub async fn process_due(state: &AppState) -> Result<usize, DbErr> {
     let claimed = claim(state).await?;
     let n = claimed.len();
+    if n == 0 {
+        return Ok(0);
+    }
     let mut groups: BTreeMap<(String, String, String), Vec<Claimed>> = BTreeMap::new();
     for event in claimed {
         let prefix = event.topic.split_once('_').map_or("", |(p, _)| p).to_owned();
         groups.entry((event.account_id.clone(), prefix, event.item_id.clone())).or_default().push(event);
     }
-    let results: Vec<Result<(), DbErr>> = futures::stream::iter(groups.into_values())
+    let results: Vec<(Vec<Claimed>, Result<Outcome, String>)> = futures::stream::iter(groups.into_values())
         .map(|events| async move {
             let outcome = apply(state, &events).await;
-            finish(state, &events, outcome).await
+            (events, outcome)
         })
         .buffer_unordered(PARALLEL_ITEMS)
         .collect()
         .await;
-    results.into_iter().collect::<Result<Vec<()>, DbErr>>()?;
+    // One commit for the whole claim: on SQLite every commit takes the single write lock that
+    // webhook ingest needs too, so per-item commits would slow down acknowledging deliveries.
+    let txn = state.db.begin_write().await?;
+    for (events, outcome) in results {
+        finish(&txn, state.db.backend(), &events, outcome).await?;
+    }
+    txn.commit().await?;
     Ok(n)
 }
 
@@ -198,7 +207,12 @@ async fn current_pass<C: ConnectionTrait>(txn: &C, account: &str, resource: Reso
     Ok(row.map(|r| r.try_get::<i64>("", "pass")).transpose()?.unwrap_or(0))
 }
 
-async fn finish(state: &AppState, events: &[Claimed], outcome: Result<Outcome, String>) -> Result<(), DbErr> {
+async fn finish<C: ConnectionTrait>(
+    db: &C,
+    backend: DatabaseBackend,
+    events: &[Claimed],
+    outcome: Result<Outcome, String>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     let attempts = events.iter().map(|e| e.attempts).max().unwrap_or(1);
     let (status, error, next): (&str, Option<String>, DateTime<Utc>) = match outcome {
@@ -218,17 +232,14 @@ async fn finish(state: &AppState, events: &[Claimed], outcome: Result<Outcome, S
     metrics::counter!("webhook_events_processed_total", "status" => status).increment(events.len() as u64);
     let processed_at: Option<DateTime<Utc>> = matches!(status, "PROCESSED" | "IGNORED").then_some(now);
     let ids = events.iter().map(|e| e.id.to_string()).collect::<Vec<_>>().join(", ");
-    state
-        .db
-        .conn()
-        .execute_raw(stmt(
-            state.db.backend(),
-            &format!(
-                "UPDATE webhook_events SET status = ?, last_error = ?, next_attempt_at = ?, processed_at = ?, \
+    db.execute_raw(stmt(
+        backend,
+        &format!(
+            "UPDATE webhook_events SET status = ?, last_error = ?, next_attempt_at = ?, processed_at = ?, \
                  locked_until = NULL WHERE id IN ({ids})"
-            ),
-            vec![status.into(), error.into(), next.into(), processed_at.into()],
-        ))
-        .await?;
+        ),
+        vec![status.into(), error.into(), next.into(), processed_at.into()],
+    ))
+    .await?;
     Ok(())
 }

@@ -88,10 +88,19 @@ pub async fn run(db: Db, inbox: Inbox, cancel: CancellationToken) {
 /// Claims and applies one batch of due lifecycle events; returns how many were claimed.
 pub async fn process_due(db: &Db) -> Result<usize, DbErr> {
     let claimed = claim(db).await?;
-    for event in &claimed {
-        let outcome = apply(db, event).await;
-        finish(db, event, outcome).await?;
+    if claimed.is_empty() {
+        return Ok(0);
     }
+    let mut outcomes = Vec::with_capacity(claimed.len());
+    for event in &claimed {
+        outcomes.push(apply(db, event).await);
+    }
+    // One commit for the batch (SQLite's single write lock is shared with webhook ingest).
+    let txn = db.begin_write().await?;
+    for (event, outcome) in claimed.iter().zip(outcomes) {
+        finish(&txn, db.backend(), event, outcome).await?;
+    }
+    txn.commit().await?;
     Ok(claimed.len())
 }
 
@@ -159,7 +168,12 @@ pub async fn apply(db: &Db, event: &Claimed) -> Result<Applied, String> {
     }
 }
 
-async fn finish(db: &Db, event: &Claimed, outcome: Result<Applied, String>) -> Result<(), DbErr> {
+async fn finish<C: ConnectionTrait>(
+    db: &C,
+    backend: DatabaseBackend,
+    event: &Claimed,
+    outcome: Result<Applied, String>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     let (status, error, next): (&str, Option<String>, DateTime<Utc>) = match outcome {
         Ok(Applied::Processed) => (status::PROCESSED, None, now),
@@ -176,7 +190,6 @@ async fn finish(db: &Db, event: &Claimed, outcome: Result<Applied, String>) -> R
     };
     metrics::counter!("webhook_events_processed_total", "status" => status).increment(1);
     let processed_at: Option<DateTime<Utc>> = matches!(status, "PROCESSED" | "IGNORED").then_some(now);
-    let backend = db.backend();
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "UPDATE webhook_events SET status = $1, last_error = $2, next_attempt_at = $3, processed_at = $4, locked_until = NULL WHERE id = $5"
@@ -185,13 +198,12 @@ async fn finish(db: &Db, event: &Claimed, outcome: Result<Applied, String>) -> R
             "UPDATE webhook_events SET status = ?, last_error = ?, next_attempt_at = ?, processed_at = ?, locked_until = NULL WHERE id = ?"
         }
     };
-    db.conn()
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [status.into(), error.into(), next.into(), processed_at.into(), event.id.into()],
-        ))
-        .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [status.into(), error.into(), next.into(), processed_at.into(), event.id.into()],
+    ))
+    .await?;
     Ok(())
 }
 
