@@ -34,7 +34,7 @@ pub struct Inner {
 impl AppState {
     /// Wraps the parts.
     pub fn new(config: Config, db: Db, keys: Keys, jobber: Jobber, metrics: PrometheusHandle) -> Self {
-        let inbox = Inbox::start(db.clone());
+        let inbox = Inbox::start(&db);
         let webhook_secrets = jobber.webhook_secrets.clone();
         Self(Arc::new(Inner {
             config,

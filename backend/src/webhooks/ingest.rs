@@ -147,10 +147,17 @@ pub struct Inbox {
 
 impl Inbox {
     /// Starts the writer task on `db`.
-    pub fn start(db: Db) -> Self {
+    pub fn start(db: &Db) -> Self {
         let (tx, rx) = mpsc::channel(8 * MAX_BATCH);
         let new_events = Arc::new(Notify::new());
-        tokio::spawn(writer(db, rx, new_events.clone()));
+        // SQLite has one writer at a time anyway. PostgreSQL commits from several connections
+        // in parallel (and group-commits them in its WAL), so a few writers overlap their
+        // round trips and fsyncs.
+        let writers = if db.backend() == sea_orm::DatabaseBackend::Postgres { 4 } else { 1 };
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(writer(db.clone(), rx.clone(), new_events.clone()));
+        }
         Self { tx, new_events }
     }
 
@@ -163,9 +170,10 @@ impl Inbox {
     }
 }
 
-async fn writer(db: Db, mut rx: mpsc::Receiver<(Event, Reply)>, notify: Arc<Notify>) {
+async fn writer(db: Db, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<(Event, Reply)>>>, notify: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // Whoever holds the receiver takes everything waiting, then lets the next writer wait.
+    while rx.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = Instant::now();
         let result = insert_batch(&db, &batch).await;
         metrics::histogram!("webhook_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
@@ -254,7 +262,11 @@ async fn insert_batch(db: &Db, batch: &[(Event, Reply)]) -> Result<std::collecti
         ])
         .on_conflict(OnConflict::column(C::DedupeKey).do_nothing().to_owned())
         .returning_col(C::DedupeKey);
-    for (e, _) in batch {
+    // Rows in key order: concurrent writers then take unique-index locks in the same order and
+    // cannot deadlock on a duplicate delivered to both at once.
+    let mut rows: Vec<&Event> = batch.iter().map(|(e, _)| e).collect();
+    rows.sort_by_cached_key(|e| e.dedupe_key());
+    for e in rows {
         insert.values_panic([
             e.dedupe_key().into(),
             e.topic.clone().into(),
