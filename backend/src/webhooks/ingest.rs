@@ -11,8 +11,8 @@ use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{
-    ConnectionTrait, DbErr,
-    sea_query::{OnConflict, Query},
+    ConnectionTrait, DbErr, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -242,6 +242,7 @@ async fn insert_batch(db: &Db, batch: &[(Event, Reply)]) -> Result<std::collecti
                 inserted.insert(row.try_get::<String>("", "dedupe_key")?);
             }
         }
+        requeue_processed_duplicates(&txn, batch, &inserted, now).await?;
         txn.commit().await?;
         return Ok(inserted);
     }
@@ -281,9 +282,46 @@ async fn insert_batch(db: &Db, batch: &[(Event, Reply)]) -> Result<std::collecti
         ]);
     }
     let stmt = db.backend().build(&insert);
-    // One statement is one implicit transaction: one commit for the whole batch.
-    let rows = db.conn().query_all_raw(stmt).await?;
-    rows.iter().map(|r| r.try_get::<String>("", "dedupe_key")).collect()
+    let txn = db.conn().begin().await?;
+    let rows = txn.query_all_raw(stmt).await?;
+    let inserted = rows.iter().map(|r| r.try_get::<String>("", "dedupe_key")).collect::<Result<_, _>>()?;
+    requeue_processed_duplicates(&txn, batch, &inserted, now).await?;
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+/// Jobber's `occurredAt` has whole seconds, so two changes of one item within a second arrive as
+/// identical payloads, indistinguishable from a redelivery. A duplicate of a data event that was
+/// already processed may therefore carry news: its item is fetched again (re-reading Jobber's
+/// current state is idempotent). A duplicate of a pending event needs nothing: its fetch is still
+/// to come. Lifecycle events are never re-applied.
+async fn requeue_processed_duplicates<C: ConnectionTrait>(
+    db: &C,
+    batch: &[(Event, Reply)],
+    inserted: &std::collections::HashSet<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let keys: Vec<sea_orm::Value> = batch
+        .iter()
+        .filter(|(e, _)| super::is_data_topic(&e.topic))
+        .map(|(e, _)| e.dedupe_key())
+        .filter(|k| !inserted.contains(k))
+        .map(Into::into)
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    use webhook_events::Column as C;
+    let mut update = Query::update();
+    update
+        .table(webhook_events::Entity)
+        .value(C::Status, status::PENDING)
+        .value(C::NextAttemptAt, now)
+        .value(C::Attempts, 0)
+        .and_where(Expr::col(C::DedupeKey).is_in(keys))
+        .and_where(Expr::col(C::Status).eq(status::PROCESSED));
+    db.execute_raw(db.get_database_backend().build(&update)).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -358,3 +358,37 @@ async fn failing_events_are_retried_then_dead_lettered() {
     let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"webhook_inbox_events{status="DEAD"} 1"#), "{metrics}");
 }
+
+#[tokio::test]
+async fn a_late_duplicate_of_a_processed_data_event_fetches_the_item_again() {
+    // Jobber's occurredAt has whole seconds: two updates of one item in the same second look
+    // exactly like a redelivery, so a duplicate that comes after processing re-reads the item.
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let account = app.account_id(GREEN);
+    let item = app
+        .sandbox()
+        .create_record(&account, jobber_sandbox::RecordKind::Client, Default::default())
+        .await
+        .unwrap();
+    let body = event("CLIENT_UPDATE", &account, &item, "2026-11-28T12:00:00Z");
+    let processed = || async {
+        let rows = inbox_rows(&app).await;
+        rows.into_iter().find(|r| r.topic == "CLIENT_UPDATE" && r.status == "PROCESSED")
+    };
+    assert_eq!(post_signed(&app, body.clone()).await, 200);
+    let first = eventually(Duration::from_secs(15), "the update to be processed", processed).await;
+    let fetches_before = app.sandbox().stats().graphql_requests;
+    assert_eq!(post_signed(&app, body).await, 200);
+    eventually(Duration::from_secs(15), "the duplicate to be processed again", || async {
+        let r = webhook_events::Entity::find_by_id(first.id).one(app.state.db.conn()).await.unwrap().unwrap();
+        (r.status == "PROCESSED" && r.processed_at > first.processed_at).then_some(())
+    })
+    .await;
+    assert!(app.sandbox().stats().graphql_requests > fetches_before, "the item was fetched again");
+    assert_eq!(
+        inbox_rows(&app).await.iter().filter(|r| r.topic == "CLIENT_UPDATE").count(),
+        1,
+        "still one row"
+    );
+}
