@@ -9,7 +9,7 @@ use std::{path::Path, time::Duration};
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement, Value,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -19,6 +19,14 @@ use crate::config::{Config, SqliteSynchronous as SyncSetting};
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// Where writes that take SQLite's write lock go: on SQLite a pool of exactly one connection,
+    /// so writers queue in this process (FIFO, woken the moment the previous one commits) rather
+    /// than inside SQLite, whose busy handler polls by sleeping 1, 2, 5, 10 … ms. On PostgreSQL
+    /// (row locks, many writers) it is the main pool.
+    writer: DatabaseConnection,
+    /// The SQLite database file and its `synchronous` setting, for a component that opens its own
+    /// connection (the webhook inbox writer); `None` on PostgreSQL and for in-memory SQLite.
+    sqlite_file: Option<(std::path::PathBuf, SyncSetting)>,
     /// `DATA_RETENTION_HOURS=0`: a disconnect removes the account's synced data in the same
     /// transaction (otherwise the sync runner purges it once the retention window has passed).
     purge_on_disconnect: bool,
@@ -49,7 +57,10 @@ impl Db {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a connection on every checkout by default: an extra round trip per query.
+            // A broken connection fails the query instead, with an error the caller handles.
+            .test_before_acquire(false);
         if is_sqlite {
             let synchronous = match config.sqlite_synchronous {
                 SyncSetting::Normal => SqliteSynchronous::Normal,
@@ -73,15 +84,42 @@ impl Db {
             opts.max_connections(16).min_connections(1);
         }
         let backend = if is_sqlite { "SQLite" } else { "PostgreSQL" };
-        let conn = sea_orm::Database::connect(opts)
-            .await
-            .map_err(|source| DbOpenError::Connect { backend, source })?;
-        Ok(Self { conn, purge_on_disconnect: config.data_retention.is_zero() })
+        let writer_opts = (is_sqlite && sqlite_path(url).is_some()).then(|| {
+            let mut o = opts.clone();
+            o.max_connections(1).min_connections(1);
+            o
+        });
+        let connect = |opts| async move {
+            sea_orm::Database::connect(opts).await.map_err(|source| DbOpenError::Connect { backend, source })
+        };
+        let conn = connect(opts).await?;
+        // An in-memory SQLite database exists once per connection, so it cannot have a second pool.
+        let writer = match writer_opts {
+            Some(o) => connect(o).await?,
+            None => conn.clone(),
+        };
+        let sqlite_file = is_sqlite
+            .then(|| sqlite_path(url))
+            .flatten()
+            .map(|p| (p.to_path_buf(), config.sqlite_synchronous));
+        Ok(Self { conn, writer, sqlite_file, purge_on_disconnect: config.data_retention.is_zero() })
     }
 
     /// The sea-orm connection.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// The connection for hot writes outside [`Db::begin_write`] (e.g. claiming inbox rows): on
+    /// SQLite the single write connection, so the write queues in-process (see the field).
+    /// Never use it while holding a transaction from `begin_write`: on SQLite that waits for itself.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.writer
+    }
+
+    /// The SQLite database file and its `synchronous` setting (`None` on PostgreSQL or in memory).
+    pub fn sqlite_file(&self) -> Option<(&Path, SyncSetting)> {
+        self.sqlite_file.as_ref().map(|(p, s)| (p.as_path(), *s))
     }
 
     /// Whether a disconnect removes synced data at once (`DATA_RETENTION_HOURS=0`).
@@ -94,14 +132,17 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. On SQLite, sea-orm-migration runs each statement on its
+    /// own (no transaction), so they go to the single write connection: a pooled connection
+    /// whose cached schema predates a DDL statement of another one can refuse the next statement
+    /// at prepare time (e.g. re-creating an index dropped elsewhere "already exists").
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        Migrator::up(&self.writer, None).await
     }
 
     /// Rolls back the last `steps` migrations (all when `None`).
     pub async fn rollback(&self, steps: Option<u32>) -> Result<(), DbErr> {
-        Migrator::down(&self.conn, steps).await
+        Migrator::down(&self.writer, steps).await
     }
 
     /// Names of migrations not yet applied.
@@ -122,9 +163,11 @@ impl Db {
     /// Begins a transaction that will write after reading. On SQLite it takes the write lock at
     /// `BEGIN` (IMMEDIATE): a deferred transaction that reads first and writes later fails with
     /// SQLITE_BUSY_SNAPSHOT when another connection wrote in between, and waiting cannot fix that.
+    /// SQLite transactions run on the single write connection (see [`Db::writer`]), so they
+    /// queue in this process; do not start another one (or use `writer()`) before this one ends.
     pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-        self.conn
+        self.writer
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
@@ -160,7 +203,27 @@ impl Db {
 
     /// Closes the pool (used on shutdown so SQLite checkpoints its WAL).
     pub async fn close(self) {
+        let _ = self.writer.close().await;
         let _ = self.conn.close().await;
+    }
+}
+
+/// Writes `?` placeholders; PostgreSQL gets `$1…`.
+pub fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    if backend == DatabaseBackend::Postgres {
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for ch in sql.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push_str(&format!("${n}"));
+            } else {
+                out.push(ch);
+            }
+        }
+        Statement::from_sql_and_values(backend, out, values)
+    } else {
+        Statement::from_sql_and_values(backend, sql, values)
     }
 }
 

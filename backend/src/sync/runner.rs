@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use jobber_graphql::{JobberError, Priority};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -44,24 +44,7 @@ const PAGE_ATTEMPTS: u32 = 8;
 const SWEEPING: &str = "\u{1}sweep";
 const CONNECTED: &str = "('CONNECTED', 'DEGRADED')";
 
-/// Writes `?` placeholders; PostgreSQL gets `$1…`.
-pub(crate) fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    if backend == DatabaseBackend::Postgres {
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for ch in sql.chars() {
-            if ch == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(ch);
-            }
-        }
-        Statement::from_sql_and_values(backend, out, values)
-    } else {
-        Statement::from_sql_and_values(backend, sql, values)
-    }
-}
+pub(crate) use crate::db::stmt;
 
 /// Runs the scheduler and workers until shutdown.
 pub async fn run(state: AppState) {
