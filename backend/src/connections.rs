@@ -11,6 +11,9 @@ use crate::{
     db::{Db, entities::connections},
 };
 
+/// Stored statuses of a live connection: its account is synced and its data webhooks are worked.
+pub const LIVE_STATUSES: [&str; 2] = ["CONNECTED", "DEGRADED"];
+
 /// Stored connection status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -11,6 +11,7 @@ mod m20261128_000001_create_connections;
 mod m20261128_000002_create_sessions;
 mod m20261128_000003_create_webhook_events;
 mod m20261128_000004_create_sync_tables;
+mod m20261128_000005_webhook_lanes;
 
 /// Applies the app's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_sessions::Migration),
             Box::new(m20261128_000003_create_webhook_events::Migration),
             Box::new(m20261128_000004_create_sync_tables::Migration),
+            Box::new(m20261128_000005_webhook_lanes::Migration),
         ]
     }
 }

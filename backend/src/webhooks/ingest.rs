@@ -10,17 +10,17 @@ use std::{sync::Arc, time::Instant};
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use sea_orm::{
-    ConnectionTrait, DbErr, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
-};
+use sea_orm::DbErr;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::status;
-use crate::db::{Db, entities::webhook_events};
+use super::{
+    queue,
+    store::{Inserted, Row, Store},
+};
+use crate::db::Db;
 
 /// The signature header Jobber sends.
 pub const SIGNATURE_HEADER: &str = "x-jobber-hmac-sha256";
@@ -115,14 +115,25 @@ pub fn parse(body: &[u8]) -> Result<Event, Rejection> {
 
 impl Event {
     /// Jobber sends no event id; the same (topic, account, item, time) is the same event.
+    ///
+    /// The key starts with `occurredAt` (16 hex digits of microseconds) and ends with 128 bits of
+    /// SHA-256 over the rest. Deliveries arrive roughly in time order, so new keys land at the end
+    /// of the unique index: a commit rewrites a few index pages instead of one random page per
+    /// event, as a plain hash would.
     pub fn dedupe_key(&self) -> String {
+        use std::fmt::Write as _;
         let mut h = Sha256::new();
         for part in [&self.topic, &self.account_id, &self.item_id] {
             h.update(part.as_bytes());
             h.update([0x1f]);
         }
-        h.update(self.occurred_at.timestamp_micros().to_be_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        let mut key = String::with_capacity(48);
+        // Two's complement keeps the order of times after 1970, which is all Jobber sends.
+        let _ = write!(key, "{:016x}", self.occurred_at.timestamp_micros() as u64);
+        for b in &h.finalize()[..16] {
+            let _ = write!(key, "{b:02x}");
+        }
+        key
     }
 }
 
@@ -137,191 +148,97 @@ pub enum Recorded {
 
 type Reply = oneshot::Sender<Result<Recorded, Arc<DbErr>>>;
 
+/// A delivery waiting for the writer.
+struct Delivery {
+    row: Row,
+    reply: Reply,
+}
+
 /// Handle on the writer task: send deliveries, get told when they are durable.
 #[derive(Clone)]
 pub struct Inbox {
-    tx: mpsc::Sender<(Event, Reply)>,
-    /// Woken after every commit so workers start at once.
-    pub new_events: Arc<Notify>,
+    tx: mpsc::Sender<Delivery>,
+    /// Woken by a commit that queued work for the lifecycle worker, so it starts at once.
+    pub new_lifecycle: Arc<Notify>,
+    /// Woken by a commit that queued data events for the sync consumer.
+    pub new_data: Arc<Notify>,
 }
 
 impl Inbox {
     /// Starts the writer task on `db`.
     pub fn start(db: &Db) -> Self {
         let (tx, rx) = mpsc::channel(8 * MAX_BATCH);
-        let new_events = Arc::new(Notify::new());
+        let (new_lifecycle, new_data) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
         // SQLite has one writer at a time anyway. PostgreSQL commits from several connections
         // in parallel (and group-commits them in its WAL), so a few writers overlap their
         // round trips and fsyncs.
         let writers = if db.backend() == sea_orm::DatabaseBackend::Postgres { 4 } else { 1 };
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..writers {
-            tokio::spawn(writer(db.clone(), rx.clone(), new_events.clone()));
+            let notify = [new_lifecycle.clone(), new_data.clone()];
+            tokio::spawn(writer(Store::open(db), rx.clone(), notify));
         }
-        Self { tx, new_events }
+        Self { tx, new_lifecycle, new_data }
     }
 
     /// Records the event; resolves once it is committed (or known to be a duplicate).
     pub async fn record(&self, event: Event) -> Result<Recorded, Arc<DbErr>> {
         let (reply, wait) = oneshot::channel();
         let closed = || Arc::new(DbErr::Custom("the inbox writer stopped".into()));
-        self.tx.send((event, reply)).await.map_err(|_| closed())?;
+        let row = Row { key: event.dedupe_key(), event };
+        self.tx.send(Delivery { row, reply }).await.map_err(|_| closed())?;
         wait.await.map_err(|_| closed())?
     }
 }
 
-async fn writer(db: Db, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<(Event, Reply)>>>, notify: Arc<Notify>) {
+async fn writer(
+    mut store: Store,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Delivery>>>,
+    notify: [Arc<Notify>; 2],
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // Whoever holds the receiver takes everything waiting, then lets the next writer wait.
-    while rx.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        {
+            // Whoever holds the receiver takes everything waiting, then lets the next writer wait.
+            let mut rx = rx.lock().await;
+            if rx.is_empty() {
+                store.idle();
+            }
+            if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                return;
+            }
+        }
         let started = Instant::now();
-        let result = insert_batch(&db, &batch).await;
+        // Key order: concurrent PostgreSQL writers then take unique-index locks in the same order
+        // and cannot deadlock on a duplicate delivered to both at once.
+        batch.sort_unstable_by(|a: &Delivery, b| a.row.key.cmp(&b.row.key));
+        let (rows, replies): (Vec<Row>, Vec<Reply>) = batch.drain(..).map(|d| (d.row, d.reply)).unzip();
+        let (rows, result) = store.insert(rows).await;
         metrics::histogram!("webhook_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
-        metrics::histogram!("webhook_inbox_batch_size").record(batch.len() as f64);
+        metrics::histogram!("webhook_inbox_batch_size").record(replies.len() as f64);
         match result {
-            Ok(inserted) => {
-                let mut inserted = inserted;
-                for (event, reply) in batch.drain(..) {
+            Ok(Inserted { mut keys, queued }) => {
+                for (lane, notify) in [queue::lane::LIFECYCLE, queue::lane::DATA].iter().zip(&notify) {
+                    if queued.contains(lane) {
+                        notify.notify_waiters();
+                    }
+                }
+                for (row, reply) in rows.iter().zip(replies) {
                     // The first delivery of a key in this batch is the accepted one.
-                    let outcome = if inserted.remove(&event.dedupe_key()) {
-                        Recorded::Accepted
-                    } else {
-                        Recorded::Duplicate
-                    };
+                    let outcome =
+                        if keys.remove(&row.key) { Recorded::Accepted } else { Recorded::Duplicate };
                     let _ = reply.send(Ok(outcome));
                 }
-                notify.notify_waiters();
             }
             Err(err) => {
-                tracing::error!(error = %err, events = batch.len(), "inbox commit failed; deliveries get 503 and Jobber retries");
+                tracing::error!(error = %err, events = replies.len(), "inbox commit failed; deliveries get 503 and Jobber retries");
                 let err = Arc::new(err);
-                for (_, reply) in batch.drain(..) {
+                for reply in replies {
                     let _ = reply.send(Err(err.clone()));
                 }
             }
         }
     }
-}
-
-fn initial_status(e: &Event) -> &'static str {
-    if super::is_lifecycle_topic(&e.topic) || super::is_data_topic(&e.topic) {
-        status::PENDING
-    } else {
-        status::IGNORED
-    }
-}
-
-/// Inserts the batch in one transaction (one commit) and returns the dedupe keys that were new.
-///
-/// PostgreSQL gets one multi-row statement (one round trip). SQLite runs in-process, where a
-/// multi-row statement of varying size is a fresh prepare every time; one cached single-row
-/// statement executed per event inside one IMMEDIATE transaction is several times faster.
-async fn insert_batch(db: &Db, batch: &[(Event, Reply)]) -> Result<std::collections::HashSet<String>, DbErr> {
-    use webhook_events::Column as C;
-    let now = Utc::now();
-    if db.backend() == sea_orm::DatabaseBackend::Sqlite {
-        const ONE: &str = "INSERT INTO webhook_events (dedupe_key, topic, app_id, jobber_account_id, item_id, \
-             occurred_at, received_at, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) \
-             ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key";
-        let txn = db.begin_write().await?;
-        let mut inserted = std::collections::HashSet::with_capacity(batch.len());
-        for (e, _) in batch {
-            let values: [sea_orm::Value; 9] = [
-                e.dedupe_key().into(),
-                e.topic.clone().into(),
-                e.app_id.clone().into(),
-                e.account_id.clone().into(),
-                e.item_id.clone().into(),
-                e.occurred_at.into(),
-                now.into(),
-                initial_status(e).into(),
-                now.into(),
-            ];
-            let stmt = sea_orm::Statement::from_sql_and_values(sea_orm::DatabaseBackend::Sqlite, ONE, values);
-            if let Some(row) = txn.query_one_raw(stmt).await? {
-                inserted.insert(row.try_get::<String>("", "dedupe_key")?);
-            }
-        }
-        requeue_processed_duplicates(&txn, batch, &inserted, now).await?;
-        txn.commit().await?;
-        return Ok(inserted);
-    }
-    let mut insert = Query::insert();
-    insert
-        .into_table(webhook_events::Entity)
-        .columns([
-            C::DedupeKey,
-            C::Topic,
-            C::AppId,
-            C::JobberAccountId,
-            C::ItemId,
-            C::OccurredAt,
-            C::ReceivedAt,
-            C::Status,
-            C::Attempts,
-            C::NextAttemptAt,
-        ])
-        .on_conflict(OnConflict::column(C::DedupeKey).do_nothing().to_owned())
-        .returning_col(C::DedupeKey);
-    // Rows in key order: concurrent writers then take unique-index locks in the same order and
-    // cannot deadlock on a duplicate delivered to both at once.
-    let mut rows: Vec<&Event> = batch.iter().map(|(e, _)| e).collect();
-    rows.sort_by_cached_key(|e| e.dedupe_key());
-    for e in rows {
-        insert.values_panic([
-            e.dedupe_key().into(),
-            e.topic.clone().into(),
-            e.app_id.clone().into(),
-            e.account_id.clone().into(),
-            e.item_id.clone().into(),
-            e.occurred_at.into(),
-            now.into(),
-            initial_status(e).into(),
-            0i32.into(),
-            now.into(),
-        ]);
-    }
-    let stmt = db.backend().build(&insert);
-    let txn = db.conn().begin().await?;
-    let rows = txn.query_all_raw(stmt).await?;
-    let inserted = rows.iter().map(|r| r.try_get::<String>("", "dedupe_key")).collect::<Result<_, _>>()?;
-    requeue_processed_duplicates(&txn, batch, &inserted, now).await?;
-    txn.commit().await?;
-    Ok(inserted)
-}
-
-/// Jobber's `occurredAt` has whole seconds, so two changes of one item within a second arrive as
-/// identical payloads, indistinguishable from a redelivery. A duplicate of a data event that was
-/// already processed may therefore carry news: its item is fetched again (re-reading Jobber's
-/// current state is idempotent). A duplicate of a pending event needs nothing: its fetch is still
-/// to come. Lifecycle events are never re-applied.
-async fn requeue_processed_duplicates<C: ConnectionTrait>(
-    db: &C,
-    batch: &[(Event, Reply)],
-    inserted: &std::collections::HashSet<String>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let keys: Vec<sea_orm::Value> = batch
-        .iter()
-        .filter(|(e, _)| super::is_data_topic(&e.topic))
-        .map(|(e, _)| e.dedupe_key())
-        .filter(|k| !inserted.contains(k))
-        .map(Into::into)
-        .collect();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    use webhook_events::Column as C;
-    let mut update = Query::update();
-    update
-        .table(webhook_events::Entity)
-        .value(C::Status, status::PENDING)
-        .value(C::NextAttemptAt, now)
-        .value(C::Attempts, 0)
-        .and_where(Expr::col(C::DedupeKey).is_in(keys))
-        .and_where(Expr::col(C::Status).eq(status::PROCESSED));
-    db.execute_raw(db.get_database_backend().build(&update)).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,9 +10,11 @@
 
 pub mod ingest;
 pub mod list;
+pub mod queue;
+mod store;
 pub mod worker;
 
-pub use self::list::list_events;
+pub use self::{ingest::Event, list::list_events};
 
 /// Inbox row states.
 pub mod status {

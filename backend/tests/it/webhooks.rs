@@ -305,13 +305,14 @@ async fn dead_letters_are_redriven() {
         locked_until: Set(None),
         last_error: Set(Some("boom".into())),
         processed_at: Set(None),
+        lane: Set("lifecycle".into()),
         ..Default::default()
     }
     .insert(app.state.db.conn())
     .await
     .unwrap();
     assert_eq!(jobber_app::webhooks::worker::redrive(&app.state.db).await.unwrap(), 1);
-    app.state.inbox.new_events.notify_waiters();
+    app.state.inbox.new_lifecycle.notify_waiters();
     eventually(Duration::from_secs(10), "the redriven event to be processed", || async {
         let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.conn()).await.unwrap().unwrap();
         (r.status == "PROCESSED").then_some(())
@@ -348,7 +349,7 @@ async fn failing_events_are_retried_then_dead_lettered() {
     row.attempts = Set(jobber_app::webhooks::worker::MAX_ATTEMPTS - 1);
     row.next_attempt_at = Set(chrono::Utc::now());
     let row = row.update(app.state.db.conn()).await.unwrap();
-    app.state.inbox.new_events.notify_waiters();
+    app.state.inbox.new_lifecycle.notify_waiters();
     let dead = eventually(Duration::from_secs(10), "the dead letter", || async {
         let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.conn()).await.unwrap().unwrap();
         (r.status == "DEAD").then_some(r)

@@ -20,6 +20,8 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub processed_at: Option<DateTimeUtc>,
+    /// Which consumer works the row: `lifecycle` (`APP_*`) or `data` (see `webhooks::lane`).
+    pub lane: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
