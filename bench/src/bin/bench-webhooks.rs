@@ -25,7 +25,7 @@ use jobber_bench::{
     load::{self, Mode, Outcome, Target},
     pg,
     report::{self, ms, per_sec, ratio, thousands, verdict},
-    rss::mib,
+    rss::{cpu_time, mib},
     server::{SANDBOX_CLIENT_SECRET, Server, Store, Synchronous},
 };
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -148,8 +148,32 @@ impl Commits {
     }
 }
 
+/// CPU used during a phase, as a share of one core: the server's and this load generator's.
+#[derive(Debug, Default, Clone, Copy)]
+struct Cpu {
+    server: f64,
+    generator: f64,
+}
+
+/// Runs one load phase and measures the CPU both processes used meanwhile.
+async fn phase(server_pid: u32, target: &Target, mode: Mode) -> (Outcome, Cpu) {
+    let read =
+        || (cpu_time(server_pid).unwrap_or_default(), cpu_time(std::process::id()).unwrap_or_default());
+    let (server0, own0) = read();
+    let out = load::run(target, mode).await;
+    let (server1, own1) = read();
+    let secs = out.elapsed.as_secs_f64().max(1e-9);
+    let cpu = Cpu {
+        server: (server1 - server0).as_secs_f64() / secs,
+        generator: (own1 - own0).as_secs_f64() / secs,
+    };
+    (out, cpu)
+}
+
 struct StoreFigures {
     store: &'static str,
+    cpu_healthz_max: Cpu,
+    cpu_webhook_max: Cpu,
     commits_max: Commits,
     commits_fixed: Commits,
     healthz_max: Outcome,
@@ -201,9 +225,9 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     .await;
 
     eprintln!("[{label}] closed loop: /healthz then webhooks");
-    let healthz_max = load::run(&healthz, closed).await;
+    let (healthz_max, cpu_healthz_max) = phase(server.pid, &healthz, closed).await;
     let before = Commits::scrape(server.addr).await;
-    let webhook_max = load::run(&webhook_target(server.addr, 1), closed).await;
+    let (webhook_max, cpu_webhook_max) = phase(server.pid, &webhook_target(server.addr, 1), closed).await;
     let commits_max = Commits::scrape(server.addr).await.since(before);
     eprintln!("[{label}] open loop at {}/s: /healthz then webhooks", args.rate);
     let healthz_fixed = load::run(&healthz, open).await;
@@ -218,6 +242,8 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     let rows = inbox_rows(&server.database_url).await?;
     Ok(StoreFigures {
         store: label,
+        cpu_healthz_max,
+        cpu_webhook_max,
         commits_max,
         commits_fixed,
         healthz_max,
@@ -270,9 +296,40 @@ async fn main() -> anyhow::Result<()> {
         ]);
     }
     println!("Maximum throughput (closed loop)");
+    let mut cpu_rows = Vec::new();
+    for f in &figures {
+        let per =
+            |cpu: Cpu, out: &Outcome| format!("{:.1} µs", 1e6 * cpu.server / out.ok_per_sec().max(1e-9));
+        cpu_rows.push(vec![
+            f.store.to_owned(),
+            format!("{:.0}% / {:.0}%", 100.0 * f.cpu_healthz_max.server, 100.0 * f.cpu_webhook_max.server),
+            format!(
+                "{:.0}% / {:.0}%",
+                100.0 * f.cpu_healthz_max.generator,
+                100.0 * f.cpu_webhook_max.generator
+            ),
+            per(f.cpu_healthz_max, &f.healthz_max),
+            per(f.cpu_webhook_max, &f.webhook_max),
+        ]);
+    }
     report::table(
         &["store", "/healthz ok/s", "webhooks accepted/s", "ratio", "webhook p50", "webhook p99", "failed"],
         &rows,
+    );
+
+    println!(
+        "CPU during the closed loops (100% = one core; the machine has {})",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    report::table(
+        &[
+            "store",
+            "server CPU: /healthz / webhooks",
+            "load generator CPU",
+            "server CPU per /healthz",
+            "server CPU per webhook",
+        ],
+        &cpu_rows,
     );
 
     let mut rows = Vec::new();
