@@ -144,6 +144,56 @@ impl Server {
         }
     }
 
+    /// Connects the sandbox account named `account` the way a merchant does (Connect → the
+    /// sandbox's consent page → Allow → our callback), waits until its first sync is done, and
+    /// returns its Jobber account id.
+    pub async fn connect(&self, account: &str) -> anyhow::Result<String> {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let base = format!("http://{}", self.addr);
+        let location = |res: &reqwest::Response| -> anyhow::Result<String> {
+            Ok(res.headers().get("location").context("a redirect")?.to_str()?.to_owned())
+        };
+        let authorize = location(&client.get(format!("{base}/auth/jobber")).send().await?)?;
+        client.get(&authorize).send().await?.error_for_status()?;
+        // The consent form takes the account's id; the sandbox lists its accounts.
+        let mut sandbox = reqwest::Url::parse(&authorize)?;
+        sandbox.set_path("/sandbox/accounts");
+        sandbox.set_query(None);
+        let accounts: Vec<serde_json::Value> = client.get(sandbox).send().await?.json().await?;
+        let id = accounts
+            .iter()
+            .find(|a| a["name"] == account)
+            .and_then(|a| a["id"].as_str())
+            .with_context(|| format!("no sandbox account named {account}"))?;
+        let res = client.post(&authorize).form(&[("account", id), ("decision", "allow")]).send().await?;
+        let res = client.get(location(&res)?).send().await?;
+        if location(&res)? != "/manage" {
+            bail!("connecting {account} ended with {} instead of a redirect to /manage", res.status());
+        }
+        let query = serde_json::json!({
+            "query": "{ connection { account { id } } syncStatus { state } }"
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let body: serde_json::Value =
+                client.post(format!("{base}/graphql")).json(&query).send().await?.json().await?;
+            let states = body["data"]["syncStatus"].as_array().cloned().unwrap_or_default();
+            if !states.is_empty() && states.iter().all(|s| s["state"] == "DONE") {
+                let id = body["data"]["connection"]["account"]["id"].as_str();
+                return id.map(str::to_owned).context("the connected account's id");
+            }
+            if Instant::now() > deadline {
+                bail!("the first sync of {account} did not finish within 120 s: {body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The server's memory figures now.
     pub fn rss(&self) -> Rss {
         Rss::of(self.pid).unwrap_or_default()

@@ -32,6 +32,8 @@ const CLAIM_BATCH: i64 = 256;
 /// Items fetched at once (the governor orders them per account).
 const PARALLEL_ITEMS: usize = 8;
 const NOT_CONNECTED: &str = "account not connected";
+/// Most items stored in one transaction.
+const STORE_CHUNK: usize = 32;
 
 /// Runs until shutdown.
 pub async fn run(state: AppState) {
@@ -84,49 +86,78 @@ pub async fn process_due(state: &AppState) -> Result<usize, DbErr> {
     }
     let (live, gone): (Vec<_>, Vec<_>) =
         groups.into_values().partition(|events| connected.contains(&events[0].account_id));
-    let mut results: Vec<(Vec<Claimed>, Outcome)> =
-        gone.into_iter().map(|events| (events, Outcome::Ignored(NOT_CONNECTED.into()))).collect();
-    results.extend(
-        futures::stream::iter(live)
-            .map(|events| async move {
-                let outcome = match apply(state, &events).await {
-                    Ok(outcome) => outcome,
-                    Err(err) => Outcome::Failed(err),
-                };
-                (events, outcome)
-            })
-            .buffer_unordered(PARALLEL_ITEMS)
-            .collect::<Vec<_>>()
-            .await,
-    );
-    let finished = results
-        .iter()
-        .map(|(events, outcome)| {
-            let ids = events.iter().map(|e| e.id).collect();
-            let attempts = events.iter().map(|e| e.attempts).max().unwrap_or(1);
-            (ids, attempts, events[0].topic.as_str(), outcome.clone())
+    if !gone.is_empty() {
+        let gone =
+            gone.into_iter().map(|events| (events, Step::Done(Outcome::Ignored(NOT_CONNECTED.into()))));
+        settle(state, gone.collect()).await?;
+    }
+    // Items are fetched a few at a time; whatever has been fetched is stored and settled in one
+    // transaction (at most STORE_CHUNK items): few commits, each short. On SQLite every commit
+    // takes the single write turn that webhook ingest needs too.
+    let mut fetched = futures::stream::iter(live)
+        .map(|events| async move {
+            let step = apply(state, &events).await.unwrap_or_else(|err| Step::Done(Outcome::Failed(err)));
+            (events, step)
         })
-        .collect();
-    // One commit for the whole claim: on SQLite every commit takes the single write lock that
-    // webhook ingest needs too, so per-item commits would slow down acknowledging deliveries.
-    let txn = state.db.begin_write().await?;
-    queue::finish(&txn, finished).await?;
-    txn.commit().await?;
+        .buffer_unordered(PARALLEL_ITEMS)
+        .ready_chunks(STORE_CHUNK);
+    while let Some(chunk) = fetched.next().await {
+        settle(state, chunk).await?;
+    }
     Ok(n)
 }
 
-/// Applies the coalesced events of one item.
-async fn apply(state: &AppState, events: &[Claimed]) -> Result<Outcome, String> {
+/// What working one item's events came to.
+enum Step {
+    Done(Outcome),
+    /// Store Jobber's current state of the item (`None`: it is gone).
+    Store {
+        resource: Resource,
+        current: Option<serde_json::Value>,
+    },
+}
+
+/// Stores the fetched items and records every event's outcome, in one transaction.
+async fn settle(state: &AppState, work: Vec<(Vec<Claimed>, Step)>) -> Result<(), DbErr> {
+    let txn = state.db.begin_write().await?;
+    let mut finished = Vec::with_capacity(work.len());
+    for (events, step) in &work {
+        let outcome = match step {
+            Step::Done(outcome) => outcome.clone(),
+            Step::Store { resource, current } => {
+                let (account, item) = (&events[0].account_id, &events[0].item_id);
+                match store(&txn, account, *resource, item, current.as_ref()).await {
+                    Ok(()) => {
+                        metrics::counter!("sync_webhook_items_total", "resource" => resource.as_str())
+                            .increment(1);
+                        Outcome::Processed
+                    }
+                    Err(Stop::NotConnected(_)) => Outcome::Ignored(NOT_CONNECTED.into()),
+                    Err(Stop::Db(err)) => return Err(err),
+                    Err(other) => Outcome::Failed(other.to_string()),
+                }
+            }
+        };
+        let ids = events.iter().map(|e| e.id).collect();
+        let attempts = events.iter().map(|e| e.attempts).max().unwrap_or(1);
+        finished.push((ids, attempts, events[0].topic.as_str(), outcome));
+    }
+    queue::finish(&txn, finished).await?;
+    txn.commit().await
+}
+
+/// Works out what the coalesced events of one item need: usually Jobber's current state of it.
+async fn apply(state: &AppState, events: &[Claimed]) -> Result<Step, String> {
     let first = &events[0];
     let Some(resource) = Resource::from_topic(&first.topic) else {
-        return Ok(Outcome::Ignored("not a synced resource".into()));
+        return Ok(Step::Done(Outcome::Ignored("not a synced resource".into())));
     };
     let (account, item) = (first.account_id.as_str(), first.item_id.as_str());
     let destroyed = events.iter().any(|e| e.topic.ends_with("_DESTROY"));
     let db = state.db.conn();
     if !destroyed && records::is_tombstoned(db, account, resource, item).await.map_err(|e| e.to_string())? {
         // Jobber never brings a deleted id back.
-        return Ok(Outcome::Processed);
+        return Ok(Step::Done(Outcome::Processed));
     }
     let current = if destroyed {
         None
@@ -135,39 +166,32 @@ async fn apply(state: &AppState, events: &[Claimed]) -> Result<Outcome, String> 
             Ok(found) => found,
             Err(CallError::Token(TokenFailure::NotConnected | TokenFailure::NeedsReauth))
             | Err(CallError::Jobber(JobberError::Disconnected)) => {
-                return Ok(Outcome::Ignored(
+                return Ok(Step::Done(Outcome::Ignored(
                     "account not connected; the full sync after reconnecting catches up".into(),
-                ));
+                )));
             }
             Err(e) => return Err(e.to_string()),
         }
     };
-    store(state, account, resource, item, current).await.map_err(|e| match e {
-        Stop::NotConnected(_) => NOT_CONNECTED.to_owned(),
-        other => other.to_string(),
-    })?;
-    metrics::counter!("sync_webhook_items_total", "resource" => resource.as_str()).increment(1);
-    Ok(Outcome::Processed)
+    Ok(Step::Store { resource, current })
 }
 
-async fn store(
-    state: &AppState,
+async fn store<C: ConnectionTrait>(
+    txn: &C,
     account: &str,
     resource: Resource,
     item: &str,
-    current: Option<serde_json::Value>,
+    current: Option<&serde_json::Value>,
 ) -> Result<(), Stop> {
-    let txn = state.db.begin_write().await?;
-    check_connected(&txn, account).await?;
-    match current.as_ref().and_then(|v| RecordRow::from_json(resource, v)) {
+    check_connected(txn, account).await?;
+    match current.and_then(|v| RecordRow::from_json(resource, v)) {
         Some(row) => {
             // Seen by the current full pass, if one is running: the sweep must not remove it.
-            let pass = current_pass(&txn, account, resource).await?;
-            records::upsert(&txn, account, resource, &[row], pass).await?;
+            let pass = current_pass(txn, account, resource).await?;
+            records::upsert(txn, account, resource, &[row], pass).await?;
         }
-        None => records::tombstone(&txn, account, resource, item).await?,
+        None => records::tombstone(txn, account, resource, item).await?,
     }
-    txn.commit().await?;
     Ok(())
 }
 

@@ -6,9 +6,13 @@
 //! 2. open loop at a fixed rate (default 1,000/s) on each: p50/p99 ack latency.
 //!
 //! Every webhook body is distinct (its own `itemId` and `occurredAt`), so none is a duplicate, and
-//! signed like Jobber's (base64 HMAC-SHA256 of the raw body). The server answers 200 only once an
-//! event is committed (group commit). After the server stops, the inbox row count is read from the
-//! database and compared with the number of 200s.
+//! signed like Jobber's (base64 HMAC-SHA256 of the raw body). Before measuring, the bench connects
+//! both sandbox accounts as a merchant would (and waits for their first sync): three events in
+//! four are data events of those accounts, which the app queues and its sync consumer works
+//! (fetching each item from the sandbox, within Jobber's rate limits) while the load goes on; the
+//! fourth is for an account that is not connected, which the app records as settled. The server
+//! answers 200 only once an event is committed (group commit). After the server stops, the inbox
+//! row count is read from the database and compared with the number of 200s.
 //!
 //! Goals: p99 ack < 10 ms at 1,000 events/s; on SQLite, accepted events/s ≥ ¼ of `/healthz`.
 
@@ -58,9 +62,12 @@ struct Args {
 const TOPICS: &[&str] =
     &["CLIENT_CREATE", "CLIENT_UPDATE", "JOB_CREATE", "JOB_UPDATE", "INVOICE_CREATE", "QUOTE_UPDATE"];
 
+/// The sandbox's accounts, connected before the load starts.
+const ACCOUNTS: [&str; 2] = ["Green Thumb Landscaping", "Spark Electric Co."];
+
 /// A webhook target whose request `n` is a distinct event, signed with `secret`. `run` keeps
-/// bodies of different phases apart.
-fn webhook_target(addr: std::net::SocketAddr, run: u64) -> Target {
+/// bodies of different phases apart. Three in four events are for the `connected` accounts.
+fn webhook_target(addr: std::net::SocketAddr, run: u64, connected: Arc<Vec<String>>) -> Target {
     let base = chrono::Utc::now();
     Target::new(
         addr,
@@ -71,7 +78,12 @@ fn webhook_target(addr: std::net::SocketAddr, run: u64) -> Target {
                 "data": { "webHookEvent": {
                     "topic": TOPICS[(n % TOPICS.len() as u64) as usize],
                     "appId": "5a1e7c3e-0b1d-4c7a-9d2e-5a4db0c5a4db",
-                    "accountId": format!("Z2lkOi8vSm9iYmVyL0FjY291bnQvOTk5{}", n % 7),
+                    "accountId": if n % 4 == 3 {
+                        // Not connected: an uninstalled account, say.
+                        format!("Z2lkOi8vSm9iYmVyL0FjY291bnQvOTk5{}", n % 3)
+                    } else {
+                        connected[(n % 2) as usize].clone()
+                    },
                     "itemId": format!("Z2lkOi8vSm9iYmVyL0NsaWVudC8{seq}"),
                     "occurredAt": occurred.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 }}
@@ -191,7 +203,8 @@ async fn inbox_rows(database_url: &str) -> anyhow::Result<i64> {
     let row = conn
         .query_one_raw(Statement::from_string(
             conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM webhook_events",
+            // Not the APP_CONNECT events the sandbox sent for the bench's own connects.
+            "SELECT COUNT(*) AS n FROM webhook_events WHERE topic NOT IN ('APP_CONNECT', 'APP_DISCONNECT')",
         ))
         .await?
         .context("COUNT(*) returned no row")?;
@@ -204,6 +217,11 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     let label = store.label();
     eprintln!("[{label}] starting the server");
     let mut server = Server::start(&store).await?;
+    let mut connected = Vec::new();
+    for account in ACCOUNTS {
+        connected.push(server.connect(account).await?);
+    }
+    let connected = Arc::new(connected);
     let idle = server.rss();
     let healthz = Target::get(server.addr, "/healthz");
     let duration = Duration::from_secs_f64(args.duration);
@@ -212,7 +230,7 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     let open = Mode::Open { rate: args.rate, duration, connections: 64 };
 
     // Warm-up: a short burst of each kind (its webhooks count in the row check below).
-    let warm = webhook_target(server.addr, 0);
+    let warm = webhook_target(server.addr, 0, connected.clone());
     load::run(
         &healthz,
         Mode::Closed { concurrency: 8, duration: Duration::from_secs(1), max_requests: 5_000 },
@@ -227,12 +245,13 @@ async fn bench_store(args: &Args, store: Store) -> anyhow::Result<StoreFigures> 
     eprintln!("[{label}] closed loop: /healthz then webhooks");
     let (healthz_max, cpu_healthz_max) = phase(server.pid, &healthz, closed).await;
     let before = Commits::scrape(server.addr).await;
-    let (webhook_max, cpu_webhook_max) = phase(server.pid, &webhook_target(server.addr, 1), closed).await;
+    let (webhook_max, cpu_webhook_max) =
+        phase(server.pid, &webhook_target(server.addr, 1, connected.clone()), closed).await;
     let commits_max = Commits::scrape(server.addr).await.since(before);
     eprintln!("[{label}] open loop at {}/s: /healthz then webhooks", args.rate);
     let healthz_fixed = load::run(&healthz, open).await;
     let before = Commits::scrape(server.addr).await;
-    let webhook_fixed = load::run(&webhook_target(server.addr, 2), open).await;
+    let webhook_fixed = load::run(&webhook_target(server.addr, 2, connected.clone()), open).await;
     let commits_fixed = Commits::scrape(server.addr).await.since(before);
     let peak = server.rss();
     server.stop().await?;
