@@ -145,6 +145,33 @@ async fn unknown_topics_and_accounts_get_200_and_are_ignored() {
 }
 
 #[tokio::test]
+async fn events_needing_no_work_are_settled_when_recorded() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let account = app.account_id(GREEN);
+    let at = "2026-11-28T12:00:00Z";
+    for body in [
+        event("CLIENT_UPDATE", "bm9ib2R5", "Q2xpZW50LzE=", at),
+        event("SOMETHING_NEW", &account, "SQ==", at),
+        event("CLIENT_UPDATE", &account, "Q2xpZW50LzI=", at),
+    ] {
+        assert_eq!(post_signed(&app, body).await, 200);
+    }
+    // Read at once after the 200s: settled rows need no worker, and each says why.
+    let rows = inbox_rows(&app).await;
+    let row = |topic: &str, item: &str| rows.iter().find(|r| r.topic == topic && r.item_id == item).unwrap();
+    let unknown_account = row("CLIENT_UPDATE", "Q2xpZW50LzE=");
+    assert_eq!(unknown_account.status, "IGNORED");
+    assert_eq!(unknown_account.last_error.as_deref(), Some("account not connected"));
+    assert!(unknown_account.processed_at.is_some());
+    assert_eq!(row("SOMETHING_NEW", "SQ==").last_error.as_deref(), Some("topic not handled by this app"));
+    // The connected account's data event is queued for the sync consumer (in its lane).
+    let queued = row("CLIENT_UPDATE", "Q2xpZW50LzI=");
+    assert_eq!(queued.lane, "data");
+    assert_ne!(queued.status, "IGNORED", "{queued:?}");
+}
+
+#[tokio::test]
 async fn fifty_concurrent_identical_deliveries_make_one_row_and_one_effect() {
     let app = TestApp::spawn().await;
     app.connect(GREEN).await;
