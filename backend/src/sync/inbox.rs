@@ -41,7 +41,13 @@ pub async fn run(state: AppState) {
         let notified = state.inbox.new_data.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let worked = match process_due(&state).await {
+        // A claim may wait long for Jobber's budget; shutting down drops it (its rows' leases
+        // run out, or are released at the next start on SQLite, and the work is idempotent).
+        let processed = tokio::select! {
+            () = state.shutdown.cancelled() => return,
+            processed = process_due(&state) => processed,
+        };
+        let worked = match processed {
             Ok(n) => n > 0,
             Err(err) => {
                 tracing::error!(error = %err, "sync inbox: cannot claim events");
