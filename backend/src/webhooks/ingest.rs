@@ -1,9 +1,9 @@
 //! `POST /webhooks/jobber`: verify, parse, record durably, answer.
 //!
-//! Records go through one writer task per process that drains whatever deliveries are waiting and
-//! inserts them with a single `INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING` in one
-//! commit (group commit): the commit's cost is shared, so throughput grows with load while every
-//! 200 still means "on disk".
+//! Records go through a writer task (one on SQLite, four on PostgreSQL) that drains whatever
+//! deliveries are waiting and stores them with one `INSERT … ON CONFLICT (dedupe_key) DO NOTHING
+//! RETURNING` (see [`super::store`]): the commit's cost is shared, so throughput grows with load
+//! while every 200 still means "on disk".
 
 use std::{sync::Arc, time::Instant};
 
