@@ -1,6 +1,14 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import {
+  atlantisSelfHostedFonts,
+  atlantisSideEffectFree,
+  atlantisUsedIconsOnly,
+  noThirdPartyUrls,
+  precompress,
+} from "./config/vite-plugins.ts";
 
 // Where the Rust backend listens in development. Override with FIELDSYNC_BACKEND_URL.
 const backend = process.env.FIELDSYNC_BACKEND_URL ?? "http://127.0.0.1:8080";
@@ -9,10 +17,13 @@ const backend = process.env.FIELDSYNC_BACKEND_URL ?? "http://127.0.0.1:8080";
 const proxied = ["/auth", "/webhooks", "/healthz", "/readyz", "/metrics"];
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), atlantisSelfHostedFonts(), atlantisSideEffectFree(),
+    atlantisUsedIconsOnly(fileURLToPath(new URL("./src", import.meta.url))), noThirdPartyUrls(), precompress()],
   build: {
     // Vite 8's default CSS minifier (lightningcss) rejects Atlantis' CSS; esbuild accepts it.
     cssMinify: "esbuild",
+    // Fonts are requested by CSS; inlining them as data: URLs would bloat the stylesheet.
+    assetsInlineLimit: 0,
   },
   server: {
     proxy: {
