@@ -4,20 +4,16 @@ import "./app/app.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
-import { ROUTER_FUTURE } from "./app/router";
-import { createApolloClient } from "./app/apollo";
 import { App } from "./app/App";
-import { AppProviders } from "./app/AppProviders";
+import { ROUTER_FUTURE } from "./app/router";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
 
 createRoot(root).render(
   <StrictMode>
-    <AppProviders client={createApolloClient()}>
-      <BrowserRouter future={ROUTER_FUTURE}>
-        <App />
-      </BrowserRouter>
-    </AppProviders>
+    <BrowserRouter future={ROUTER_FUTURE}>
+      <App />
+    </BrowserRouter>
   </StrictMode>,
 );

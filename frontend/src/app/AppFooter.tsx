@@ -1,26 +1,19 @@
-import { useQuery } from "@apollo/client";
-import { InlineLabel } from "@jobber/components/InlineLabel";
-import { Text } from "@jobber/components/Text";
-import { AppInfoDocument } from "../gql/graphql";
+import { useAppInfo } from "./appInfo";
 
 /**
- * App version, and a badge when this instance talks to the built-in Jobber sandbox.
- * Deliberately doesn't repeat the product name, so "Fieldsync" on a page means its heading.
+ * App version, and a badge when this instance talks to the built-in Jobber sandbox (so nobody
+ * mistakes demo data for their own). The badge is our own class rather than Atlantis' small
+ * InlineLabel, whose 10 px orange text fails WCAG contrast (3.96:1).
  */
 export function AppFooter() {
-  const { data } = useQuery(AppInfoDocument);
-  const info = data?.appInfo;
+  const info = useAppInfo();
   return (
     <footer className="app-footer">
-      {info && (
-        <Text size="small" variation="subdued">
-          {`Version ${info.version}`}
-        </Text>
-      )}
+      {info && <span className="app-footer-text">{`${info.appName} ${info.version}`}</span>}
       {info?.sandboxMode && (
-        <InlineLabel color="orange" size="small">
+        <span className="sandbox-badge" title="This instance uses a built-in stand-in for Jobber with sample data">
           Sandbox
-        </InlineLabel>
+        </span>
       )}
     </footer>
   );

@@ -1,13 +1,14 @@
 import type { MockedResponse } from "@apollo/client/testing";
 import { GraphQLError } from "graphql";
 import {
-  AppInfoDocument,
-  ConnectionPresenceDocument,
   DisconnectDocument,
   ManageConnectionDocument,
   RecentWebhookEventsDocument,
+  type AppInfoQuery,
+  type ConnectionPresenceQuery,
   type ConnectionStatus,
   type DisconnectMutation,
+  type PreviousConnectionFieldsFragment,
   type ManageConnectionQuery,
   type RecentWebhookEventsQuery,
 } from "../gql/graphql";
@@ -29,7 +30,16 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     },
     tokenExpiresAt: "2025-03-04T15:05:00Z",
     lastRefreshAt: null,
-    lastError: null,
+    problem: null,
+    retryAt: null,
+    sync: {
+      __typename: "SyncSummary",
+      state: "UP_TO_DATE",
+      lastSyncedAt: "2025-03-04T14:06:00Z",
+      nextSyncAt: "2025-03-04T14:21:00Z",
+      retryAt: null,
+      problem: null,
+    },
     ...overrides,
   };
 }
@@ -39,49 +49,63 @@ export function webhookEvent(overrides: Partial<WebhookEvent> = {}): WebhookEven
     __typename: "WebhookEvent",
     id: "evt-1",
     topic: "CLIENT_CREATE",
-    itemId: "client-42",
     occurredAt: "2025-03-04T14:10:00Z",
     receivedAt: "2025-03-04T14:10:02Z",
     status: "PROCESSED",
-    attempts: 1,
-    lastError: null,
     ...overrides,
   };
 }
 
 const forever = { maxUsageCount: Number.POSITIVE_INFINITY };
 
-export const appInfoMock = (sandboxMode = false): MockedResponse => ({
-  request: { query: AppInfoDocument },
-  result: {
-    data: {
-      appInfo: {
-        __typename: "AppInfo",
-        version: "0.1.0",
-        environment: "DEVELOPMENT",
-        sandboxMode,
-      },
-    },
-  },
-  ...forever,
-});
+export function appInfo(overrides: Partial<AppInfoQuery["appInfo"]> = {}): AppInfoQuery["appInfo"] {
+  return {
+    __typename: "AppInfo",
+    appName: "Fieldsync",
+    version: "0.1.0",
+    environment: "DEVELOPMENT",
+    sandboxMode: false,
+    supportUrl: null,
+    privacyUrl: null,
+    ...overrides,
+  };
+}
 
-export const presenceMock = (status: ConnectionStatus | null): MockedResponse => ({
-  request: { query: ConnectionPresenceDocument },
-  result: {
-    data: {
-      connection: status && {
-        __typename: "Connection",
-        status,
-        account: { __typename: "JobberAccount", id: "acc-1", name: "Green Thumb Landscaping" },
-      },
-    },
-  },
-});
+export function previousConnection(
+  overrides: Partial<PreviousConnectionFieldsFragment> = {},
+): PreviousConnectionFieldsFragment {
+  return {
+    __typename: "PreviousConnection",
+    accountName: "Green Thumb Landscaping",
+    status: "CONNECTED",
+    disconnectedAt: null,
+    disconnectedBy: null,
+    ...overrides,
+  };
+}
 
-export const manageMock = (value: Connection | null, usage = forever): MockedResponse => ({
+/** The `ConnectionPresence` answer (the Connect page reads it with plain fetch, see `shell`). */
+export function presence(
+  status: ConnectionStatus | null,
+  previous: PreviousConnectionFieldsFragment | null = null,
+): ConnectionPresenceQuery {
+  return {
+    connection: status && {
+      __typename: "Connection",
+      status,
+      account: { __typename: "JobberAccount", id: "acc-1", name: "Green Thumb Landscaping" },
+    },
+    previousConnection: previous,
+  };
+}
+
+export const manageMock = (
+  value: Connection | null,
+  usage = forever,
+  previous: PreviousConnectionFieldsFragment | null = null,
+): MockedResponse => ({
   request: { query: ManageConnectionDocument },
-  result: { data: { connection: value } },
+  result: { data: { connection: value, previousConnection: previous } },
   ...usage,
 });
 

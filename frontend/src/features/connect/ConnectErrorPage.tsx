@@ -1,9 +1,9 @@
 import { Banner } from "@jobber/components/Banner";
 import { Button } from "@jobber/components/Button";
-import { Content } from "@jobber/components/Content";
-import { Page } from "@jobber/components/Page";
 import { useSearchParams } from "react-router-dom";
 import { AUTH_START_URL, useFullPageNavigate } from "../../app/navigation";
+import { PageLayout } from "../shared/PageLayout";
+import { Panel } from "../shared/Panel";
 
 /** What went wrong, per `reason` the OAuth callback put in the URL. */
 export function connectErrorMessage(reason: string | null): string {
@@ -22,15 +22,17 @@ export function ConnectErrorPage() {
   const [params] = useSearchParams();
   const navigate = useFullPageNavigate();
   return (
-    <Page title="We couldn't connect to Jobber" width="narrow">
-      <Content>
+    <PageLayout title="We couldn't connect to Jobber" width="narrow">
+      <Panel>
         <Banner type="error" dismissible={false}>
           {connectErrorMessage(params.get("reason"))}
         </Banner>
         <div className="button-row">
           <Button label="Try again" type="primary" onClick={() => navigate(AUTH_START_URL)} />
         </div>
-      </Content>
-    </Page>
+      </Panel>
+    </PageLayout>
   );
 }
+
+export default ConnectErrorPage;

@@ -1,15 +1,13 @@
-import { useQuery } from "@apollo/client";
 import { Banner } from "@jobber/components/Banner";
 import { Navigate } from "react-router-dom";
+import { useRequest } from "../../app/request";
 import { ConnectionPresenceDocument } from "../../gql/graphql";
 import { PageLoading } from "../shared/PageLoading";
-import { ConnectView } from "./ConnectView";
+import { NoSessionView } from "./NoSessionView";
 
-/** Route `/`: the Connect page, or straight to Manage when the browser is already connected. */
+/** Route `/`: straight to Manage when the browser is signed in; otherwise sign in, connect, or what happened. */
 export function ConnectPage() {
-  const { data, loading, error } = useQuery(ConnectionPresenceDocument, {
-    fetchPolicy: "network-only",
-  });
+  const { data, loading, error } = useRequest(ConnectionPresenceDocument);
 
   if (loading) return <PageLoading label="Checking your Jobber connection" />;
   if (data?.connection) return <Navigate to="/manage" replace />;
@@ -20,5 +18,7 @@ export function ConnectPage() {
       We couldn't check whether you're already connected. You can still connect below.
     </Banner>
   ) : undefined;
-  return <ConnectView notice={notice} />;
+  return <NoSessionView previous={data?.previousConnection} notice={notice} />;
 }
+
+export default ConnectPage;

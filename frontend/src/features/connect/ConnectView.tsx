@@ -1,37 +1,37 @@
 import { Button } from "@jobber/components/Button";
-import { Card } from "@jobber/components/Card";
-import { Content } from "@jobber/components/Content";
-import { Heading } from "@jobber/components/Heading";
-import { Page } from "@jobber/components/Page";
 import { Text } from "@jobber/components/Text";
 import type { ReactNode } from "react";
+import { useAppName } from "../../app/appInfo";
 import { AUTH_START_URL, useFullPageNavigate } from "../../app/navigation";
+import { PageLayout } from "../shared/PageLayout";
+import { Panel } from "../shared/Panel";
 
 /** The pitch and the way in: starts Jobber's OAuth consent through the backend. */
 export function ConnectView({ notice }: { notice?: ReactNode }) {
   const navigate = useFullPageNavigate();
+  const appName = useAppName();
   return (
-    <Page title="Fieldsync" width="narrow">
-      <Content>
-        {notice}
-        <Card>
-          <Content>
-            <Heading level={2}>Keep Jobber and your tools in sync</Heading>
-            <Text>
-              Connect your Jobber account and we keep your clients, jobs and invoices up to date
-              automatically. You can disconnect at any time.
-            </Text>
-            <div className="button-row">
-              <Button
-                label="Connect to Jobber"
-                type="primary"
-                icon="link"
-                onClick={() => navigate(AUTH_START_URL)}
-              />
-            </div>
-          </Content>
-        </Card>
-      </Content>
-    </Page>
+    <PageLayout title={appName} documentTitle="Connect to Jobber" width="narrow">
+      {notice}
+      <Panel>
+        <p className="lead">
+          {`${appName} keeps a copy of your Jobber clients, properties, jobs, quotes and invoices in sync, updated moments after each change in Jobber, so you can look them up and search them here on any device.`}
+        </p>
+        <ol className="steps">
+          <li>
+            <Text>Jobber asks you to allow access to your account.</Text>
+          </li>
+          <li>
+            <Text>{`${appName} copies your records; most accounts take a few minutes.`}</Text>
+          </li>
+          <li>
+            <Text>{`Disconnect at any time: ${appName} then deletes its copy. Nothing in Jobber changes.`}</Text>
+          </li>
+        </ol>
+        <div className="button-row">
+          <Button label="Connect to Jobber" type="primary" onClick={() => navigate(AUTH_START_URL)} />
+        </div>
+      </Panel>
+    </PageLayout>
   );
 }

@@ -1,26 +1,25 @@
 import { Button } from "@jobber/components/Button";
-import { Card } from "@jobber/components/Card";
-import { Content } from "@jobber/components/Content";
-import { Page } from "@jobber/components/Page";
-import { Text } from "@jobber/components/Text";
+import { useAppName } from "../../app/appInfo";
 import { AUTH_START_URL, useFullPageNavigate } from "../../app/navigation";
+import { PageLayout } from "../shared/PageLayout";
+import { Panel } from "../shared/Panel";
 
 /** Route `/denied`: the merchant chose Deny on Jobber's consent screen. */
 export function DeniedPage() {
   const navigate = useFullPageNavigate();
+  const appName = useAppName();
   return (
-    <Page title="Nothing was connected" width="narrow">
-      <Card>
-        <Content>
-          <Text>
-            You chose Deny in Jobber, so Fieldsync didn't get access to your account and nothing
-            was synced. If that was a mistake, you can try again.
-          </Text>
-          <div className="button-row">
-            <Button label="Try again" type="primary" onClick={() => navigate(AUTH_START_URL)} />
-          </div>
-        </Content>
-      </Card>
-    </Page>
+    <PageLayout title="Nothing was connected" width="narrow">
+      <Panel>
+        <p className="lead">
+          {`You chose Deny in Jobber, so ${appName} didn't get access to your account and nothing was synced. If that was a mistake, you can try again.`}
+        </p>
+        <div className="button-row">
+          <Button label="Try again" type="primary" onClick={() => navigate(AUTH_START_URL)} />
+        </div>
+      </Panel>
+    </PageLayout>
   );
 }
+
+export default DeniedPage;

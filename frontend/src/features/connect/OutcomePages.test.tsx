@@ -1,16 +1,16 @@
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { appInfoMock } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
 describe("Denied page", () => {
   it("explains nothing was connected and offers to try again", async () => {
     const user = userEvent.setup();
-    const { navigate } = renderApp({ route: "/denied", mocks: [appInfoMock()] });
+    const { navigate } = renderApp({ route: "/denied" });
 
-    expect(screen.getByRole("heading", { level: 1, name: "Nothing was connected" })).toBeVisible();
+    expect(await screen.findByRole("heading", { level: 1, name: "Nothing was connected" })).toBeVisible();
     expect(screen.getByText(/You chose Deny in Jobber/)).toBeVisible();
+    expect(document.title).toBe("Nothing was connected · Fieldsync");
     await user.click(screen.getByRole("button", { name: "Try again" }));
     expect(navigate).toHaveBeenCalledWith("/auth/jobber");
   });
@@ -24,13 +24,10 @@ describe("Connect error page", () => {
     ["", /Something went wrong/],
   ])("explains reason %j", async (reason, message) => {
     const user = userEvent.setup();
-    const { navigate } = renderApp({
-      route: `/connect-error?reason=${reason}`,
-      mocks: [appInfoMock()],
-    });
+    const { navigate } = renderApp({ route: `/connect-error?reason=${reason}` });
 
     expect(
-      screen.getByRole("heading", { level: 1, name: "We couldn't connect to Jobber" }),
+      await screen.findByRole("heading", { level: 1, name: "We couldn't connect to Jobber" }),
     ).toBeVisible();
     expect(screen.getByText(message)).toBeVisible();
     await user.click(screen.getByRole("button", { name: "Try again" }));
@@ -39,8 +36,9 @@ describe("Connect error page", () => {
 });
 
 describe("Unknown routes", () => {
-  it("say the page was not found", () => {
-    renderApp({ route: "/nope", mocks: [appInfoMock()] });
-    expect(screen.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
+  it("say the page was not found, with a title of their own", async () => {
+    renderApp({ route: "/nope" });
+    expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
+    expect(document.title).toBe("Page not found · Fieldsync");
   });
 });

@@ -1,209 +1,177 @@
-import { useQuery, type TypedDocumentNode } from "@apollo/client";
-import { Banner } from "@jobber/components/Banner";
-import { Button } from "@jobber/components/Button";
-import { Card } from "@jobber/components/Card";
-import { Content } from "@jobber/components/Content";
-import { Glimmer } from "@jobber/components/Glimmer";
-import { InputText } from "@jobber/components/InputText";
-import { Body, Cell, Header, Row, Table } from "@jobber/components/Table";
-import { Tab, Tabs } from "@jobber/components/Tabs";
-import { Text } from "@jobber/components/Text";
-import { useEffect, useState, type ReactNode } from "react";
-import { formatDateTime } from "../../app/format";
+import { StatusLabel } from "@jobber/components/StatusLabel";
+import { useCallback } from "react";
+import { useSearchParams } from "react-router-dom";
+import { formatCalendarDate, formatDateTime, formatMoney, jobberStatus } from "../../app/format";
 import {
   SyncedClientsDocument,
   SyncedInvoicesDocument,
   SyncedJobsDocument,
   SyncedPropertiesDocument,
   SyncedQuotesDocument,
-  SyncStatusDocument,
+  type SyncedClientsQuery,
+  type SyncedInvoicesQuery,
+  type SyncedJobsQuery,
+  type SyncedPropertiesQuery,
+  type SyncedQuotesQuery,
 } from "../../gql/graphql";
+import { Panel } from "../shared/Panel";
+import { RecordList, type ListDefinition, type ListState } from "./RecordList";
+import { Tabs } from "./Tabs";
 
-export const PAGE_SIZE = 20;
+type Node<Q, K extends keyof Q> = Q[K] extends { nodes: Array<infer N> } ? N : never;
 
-const money = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" });
-function formatMoney(value: number | null | undefined): string {
-  return value == null ? "—" : money.format(value);
+const dash = (value: string | null | undefined) => (value && value.trim() ? value : "—");
+const numbered = (n: number | null | undefined, text: string) => (n == null ? text : `#${n} · ${text}`);
+
+function Status({ value }: { value: string | null | undefined }) {
+  const words = jobberStatus(value);
+  return words ? <StatusLabel label={words.label} status={words.indicator} /> : <>—</>;
 }
 
-interface Page<N> {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
-  nodes: N[];
+const clients: ListDefinition<SyncedClientsQuery, Node<SyncedClientsQuery, "clients">> = {
+  what: "clients",
+  document: SyncedClientsDocument,
+  pick: (d) => d.clients,
+  title: { header: "Name", cell: (c) => c.name },
+  columns: [
+    { header: "Email", cell: (c) => dash(c.emails[0]) },
+    { header: "Phone", cell: (c) => dash(c.phones[0]), nowrap: true },
+    {
+      header: "Address",
+      cell: (c) => dash([c.billingAddress?.street, c.billingAddress?.city].filter(Boolean).join(", ")),
+    },
+    { header: "Balance", cell: (c) => formatMoney(c.balance), align: "end", nowrap: true },
+  ],
+};
+
+const properties: ListDefinition<SyncedPropertiesQuery, Node<SyncedPropertiesQuery, "properties">> = {
+  what: "properties",
+  document: SyncedPropertiesDocument,
+  pick: (d) => d.properties,
+  title: { header: "Address", cell: (p) => dash(p.address?.street) },
+  columns: [
+    { header: "City", cell: (p) => dash([p.address?.city, p.address?.province].filter(Boolean).join(", ")) },
+    { header: "Client", cell: (p) => dash(p.clientName) },
+  ],
+};
+
+const jobs: ListDefinition<SyncedJobsQuery, Node<SyncedJobsQuery, "jobs">> = {
+  what: "jobs",
+  document: SyncedJobsDocument,
+  pick: (d) => d.jobs,
+  title: { header: "Job", cell: (j) => numbered(j.jobNumber, j.title) },
+  status: { header: "Status", cell: (j) => <Status value={j.status} /> },
+  columns: [
+    { header: "Client", cell: (j) => dash(j.clientName) },
+    { header: "Total", cell: (j) => formatMoney(j.total), align: "end", nowrap: true },
+    { header: "Starts", cell: (j) => (j.startAt ? formatDateTime(j.startAt) : "—"), nowrap: true },
+  ],
+};
+
+const quotes: ListDefinition<SyncedQuotesQuery, Node<SyncedQuotesQuery, "quotes">> = {
+  what: "quotes",
+  document: SyncedQuotesDocument,
+  pick: (d) => d.quotes,
+  title: { header: "Quote", cell: (q) => numbered(q.quoteNumber, q.title) },
+  status: { header: "Status", cell: (q) => <Status value={q.status} /> },
+  columns: [
+    { header: "Client", cell: (q) => dash(q.clientName) },
+    { header: "Total", cell: (q) => formatMoney(q.total), align: "end", nowrap: true },
+  ],
+};
+
+const invoices: ListDefinition<SyncedInvoicesQuery, Node<SyncedInvoicesQuery, "invoices">> = {
+  what: "invoices",
+  document: SyncedInvoicesDocument,
+  pick: (d) => d.invoices,
+  title: { header: "Invoice", cell: (i) => numbered(i.invoiceNumber, i.subject) },
+  status: { header: "Status", cell: (i) => <Status value={i.status} /> },
+  columns: [
+    { header: "Client", cell: (i) => dash(i.clientName) },
+    { header: "Total", cell: (i) => formatMoney(i.total), align: "end", nowrap: true },
+    { header: "Balance", cell: (i) => formatMoney(i.balance), align: "end", nowrap: true },
+    { header: "Due", cell: (i) => formatCalendarDate(i.dueDate), nowrap: true },
+  ],
+};
+
+export const DATA_TABS = [
+  { key: "clients", label: "Clients" },
+  { key: "properties", label: "Properties" },
+  { key: "jobs", label: "Jobs" },
+  { key: "quotes", label: "Quotes" },
+  { key: "invoices", label: "Invoices" },
+] as const;
+export type DataTab = (typeof DATA_TABS)[number]["key"];
+
+/** URL parameters: `tab`, and per tab `<tab>.q` (search) and `<tab>.after` (page cursors, comma-separated). */
+export const TAB_PARAM = "tab";
+const searchParam = (tab: DataTab) => `${tab}.q`;
+const pagesParam = (tab: DataTab) => `${tab}.after`;
+
+function isTab(value: string | null): value is DataTab {
+  return DATA_TABS.some((t) => t.key === value);
 }
-type Vars = { first: number; after?: string | null; search?: string | null };
 
-interface ListProps<D, N> {
-  what: string;
-  document: TypedDocumentNode<D, Vars>;
-  pick(data: D): Page<N>;
-  headers: string[];
-  cells(node: N): ReactNode[];
-}
-
-/** One searchable, paged table of synced items. */
-function RecordList<D, N extends { id: string }>({ what, document, pick, headers, cells }: ListProps<D, N>) {
-  const [search, setSearch] = useState("");
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const after = cursors[cursors.length - 1];
-  const { data, previousData, loading, error, refetch } = useQuery(document, {
-    variables: { first: PAGE_SIZE, after, search: search.trim() || null },
-  });
-  const page = data ? pick(data) : previousData ? pick(previousData) : undefined;
-  // Reload when the sync card (which polls the status into the shared cache) sees new data.
-  const { data: sync } = useQuery(SyncStatusDocument, { fetchPolicy: "cache-only" });
-  const synced = sync?.syncStatus.map((s) => `${s.resource}:${s.count}:${s.lastSuccessAt ?? ""}`).join("|");
-  useEffect(() => {
-    if (synced) void refetch().catch(() => undefined);
-  }, [synced, refetch]);
-
-  let body;
-  if (!page && loading) {
-    body = (
-      <div role="status" aria-busy="true">
-        <span className="visually-hidden">{`Loading ${what}…`}</span>
-        <div aria-hidden="true">
-          <Glimmer.Text lines={3} />
-        </div>
-      </div>
-    );
-  } else if (!page) {
-    body = (
-      <Banner type="error" dismissible={false} primaryAction={{ label: "Try again", onClick: () => void refetch() }}>
-        {`We couldn't load ${what}${error ? `: ${error.message}` : ""}.`}
-      </Banner>
-    );
-  } else if (page.nodes.length === 0) {
-    body = <Text>{search.trim() ? `No ${what} match “${search.trim()}”` : `No ${what} synced yet`}</Text>;
-  } else {
-    const start = (cursors.length - 1) * PAGE_SIZE;
-    body = (
-      <>
-        <Table>
-          <Header>
-            {headers.map((h) => (
-              <Cell key={h}>{h}</Cell>
-            ))}
-          </Header>
-          <Body>
-            {page.nodes.map((node) => (
-              <Row key={node.id}>
-                {cells(node).map((c, i) => (
-                  <Cell key={headers[i]}>{c}</Cell>
-                ))}
-              </Row>
-            ))}
-          </Body>
-        </Table>
-        <Text size="small" variation="subdued">
-          {`${start + 1}–${start + page.nodes.length} of ${page.totalCount} ${what}`}
-        </Text>
-        <div className="button-row">
-          <Button
-            label="Previous"
-            type="secondary"
-            disabled={cursors.length === 1}
-            onClick={() => setCursors((c) => c.slice(0, -1))}
-          />
-          <Button
-            label="Next"
-            type="secondary"
-            disabled={!page.pageInfo.hasNextPage}
-            onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor ?? null])}
-          />
-        </div>
-      </>
-    );
-  }
-
-  return (
-    <Content>
-      <InputText
-        placeholder={`Search ${what}`}
-        name={`search-${what}`}
-        value={search}
-        onChange={(value: string) => {
-          setSearch(value);
-          setCursors([null]);
-        }}
-      />
-      {body}
-    </Content>
+/**
+ * Each tab's search and page, kept in the URL so that switching tabs, Back and reload all keep
+ * them, and each tab keeps its own. Switching tab and paging add history entries; typing a search
+ * replaces the current one (Back should not replay every keystroke).
+ */
+function useTabState() {
+  const [params, setParams] = useSearchParams();
+  const raw = params.get(TAB_PARAM);
+  const tab: DataTab = isTab(raw) ? raw : "clients";
+  const state: ListState = {
+    search: params.get(searchParam(tab)) ?? "",
+    cursors: (params.get(pagesParam(tab)) ?? "").split(",").filter(Boolean),
+  };
+  const update = useCallback(
+    (change: (next: URLSearchParams) => void, replace: boolean) =>
+      setParams(
+        (current) => {
+          const next = new URLSearchParams(current);
+          change(next);
+          return next;
+        },
+        { replace, preventScrollReset: true },
+      ),
+    [setParams],
   );
+  return {
+    tab,
+    state,
+    selectTab: (key: DataTab) =>
+      update((next) => {
+        if (key === "clients") next.delete(TAB_PARAM);
+        else next.set(TAB_PARAM, key);
+      }, false),
+    setSearch: (search: string) =>
+      update((next) => {
+        if (search) next.set(searchParam(tab), search);
+        else next.delete(searchParam(tab));
+        next.delete(pagesParam(tab));
+      }, true),
+    setPages: (cursors: string[]) =>
+      update((next) => {
+        if (cursors.length) next.set(pagesParam(tab), cursors.join(","));
+        else next.delete(pagesParam(tab));
+      }, false),
+  };
 }
 
 /** The merchant's synced Jobber data, one tab per resource. */
 export function DataTabs() {
+  const { tab, state, selectTab, setSearch, setPages } = useTabState();
+  const props = { state, onSearch: setSearch, onPage: setPages };
   return (
-    <Card header="Your Jobber data">
-      <Tabs>
-        <Tab label="Clients">
-          <RecordList
-            what="clients"
-            document={SyncedClientsDocument}
-            pick={(d) => d.clients}
-            headers={["Name", "Email", "Phone", "Address", "Balance"]}
-            cells={(c) => [
-              c.name,
-              c.emails[0] ?? "—",
-              c.phones[0] ?? "—",
-              [c.billingAddress?.street, c.billingAddress?.city].filter(Boolean).join(", ") || "—",
-              formatMoney(c.balance),
-            ]}
-          />
-        </Tab>
-        <Tab label="Properties">
-          <RecordList
-            what="properties"
-            document={SyncedPropertiesDocument}
-            pick={(d) => d.properties}
-            headers={["Address", "City", "Client"]}
-            cells={(p) => [p.address?.street ?? "—", p.address?.city ?? "—", p.clientName ?? "—"]}
-          />
-        </Tab>
-        <Tab label="Jobs">
-          <RecordList
-            what="jobs"
-            document={SyncedJobsDocument}
-            pick={(d) => d.jobs}
-            headers={["#", "Title", "Status", "Client", "Total", "Starts"]}
-            cells={(j) => [
-              j.jobNumber ?? "—",
-              j.title,
-              j.status ?? "—",
-              j.clientName ?? "—",
-              formatMoney(j.total),
-              j.startAt ? formatDateTime(j.startAt) : "—",
-            ]}
-          />
-        </Tab>
-        <Tab label="Quotes">
-          <RecordList
-            what="quotes"
-            document={SyncedQuotesDocument}
-            pick={(d) => d.quotes}
-            headers={["#", "Title", "Status", "Client", "Total"]}
-            cells={(q) => [q.quoteNumber ?? "—", q.title, q.status ?? "—", q.clientName ?? "—", formatMoney(q.total)]}
-          />
-        </Tab>
-        <Tab label="Invoices">
-          <RecordList
-            what="invoices"
-            document={SyncedInvoicesDocument}
-            pick={(d) => d.invoices}
-            headers={["#", "Subject", "Status", "Client", "Total", "Balance", "Due"]}
-            cells={(i) => [
-              i.invoiceNumber ?? "—",
-              i.subject,
-              i.status ?? "—",
-              i.clientName ?? "—",
-              formatMoney(i.total),
-              formatMoney(i.balance),
-              i.dueDate ? formatDateTime(i.dueDate) : "—",
-            ]}
-          />
-        </Tab>
+    <Panel title="Your Jobber data" className="panel--flush" testId="data-tabs">
+      <Tabs label="Your Jobber data" tabs={DATA_TABS} selected={tab} onSelect={selectTab}>
+        {tab === "clients" && <RecordList list={clients} {...props} />}
+        {tab === "properties" && <RecordList list={properties} {...props} />}
+        {tab === "jobs" && <RecordList list={jobs} {...props} />}
+        {tab === "quotes" && <RecordList list={quotes} {...props} />}
+        {tab === "invoices" && <RecordList list={invoices} {...props} />}
       </Tabs>
-    </Card>
+    </Panel>
   );
 }

@@ -1,19 +1,21 @@
 import { useMutation } from "@apollo/client";
 import { Banner } from "@jobber/components/Banner";
 import { Button } from "@jobber/components/Button";
-import { ConfirmationModal } from "@jobber/components/ConfirmationModal";
-import { Content } from "@jobber/components/Content";
-import { Page } from "@jobber/components/Page";
+import { Disclosure } from "@jobber/components/Disclosure";
 import { StatusLabel } from "@jobber/components/StatusLabel";
 import { useState } from "react";
-import { AUTH_START_URL, LOGOUT_URL, useFullPageNavigate } from "../../app/navigation";
+import { LOGOUT_URL, useFullPageNavigate } from "../../app/navigation";
 import { DisconnectDocument, type ManageConnectionQuery } from "../../gql/graphql";
+import type { DisconnectOutcome } from "../connect/DisconnectedView";
 import { DataTabs } from "../data/DataTabs";
+import { PageLayout } from "../shared/PageLayout";
+import { Panel } from "../shared/Panel";
 import { SyncCard } from "../sync/SyncCard";
 import { WebhookActivityCard } from "../webhooks/WebhookActivityCard";
-import { ConnectionDetailsCard } from "./ConnectionDetailsCard";
+import { ConnectionSection } from "./ConnectionSection";
 import { CONNECTION_STATUS } from "./connectionStatus";
-import type { DisconnectOutcome } from "./DisconnectedView";
+import { ProblemBanner } from "./ProblemBanner";
+import { SupportDetails } from "./SupportDetails";
 
 type Connection = NonNullable<ManageConnectionQuery["connection"]>;
 
@@ -25,23 +27,27 @@ interface Props {
   onDisconnected(outcome: DisconnectOutcome): void;
 }
 
+/**
+ * The Manage page of a live connection, in the order a merchant needs it: what is wrong (with
+ * the fix), how fresh the data is, the data itself; then, collapsed, what Jobber sent and details
+ * for support; the Connection (Disconnect) last, so it is never the first thing reached.
+ */
 export function ConnectedView({ connection, stale, pollInterval, onDisconnected }: Props) {
   const navigate = useFullPageNavigate();
-  const [confirming, setConfirming] = useState(false);
-  const [disconnectError, setDisconnectError] = useState<string | null>(null);
+  const [disconnectError, setDisconnectError] = useState(false);
   const [logoutState, setLogoutState] = useState<"idle" | "pending" | "failed">("idle");
+  const [activityOpen, setActivityOpen] = useState(false);
   const [disconnect, { loading: disconnecting }] = useMutation(DisconnectDocument);
   const status = CONNECTION_STATUS[connection.status];
 
   async function runDisconnect() {
-    setConfirming(false);
-    setDisconnectError(null);
+    setDisconnectError(false);
     try {
       const { data } = await disconnect();
       if (data?.disconnect.disconnected) onDisconnected(data.disconnect);
-      else setDisconnectError(data?.disconnect.message ?? "Fieldsync couldn't disconnect.");
-    } catch (e) {
-      setDisconnectError(e instanceof Error ? e.message : String(e));
+      else setDisconnectError(true);
+    } catch {
+      setDisconnectError(true);
     }
   }
 
@@ -58,78 +64,56 @@ export function ConnectedView({ connection, stale, pollInterval, onDisconnected 
   }
 
   return (
-    <Page
+    <PageLayout
       title={connection.account.name}
-      titleMetaData={<StatusLabel label={status.label} status={status.indicator} />}
+      documentTitle={`${connection.account.name} · Manage`}
+      meta={<StatusLabel label={status.label} status={status.indicator} />}
+      actions={
+        <Button
+          label="Log out"
+          type="tertiary"
+          size="small"
+          loading={logoutState === "pending"}
+          disabled={logoutState === "pending"}
+          onClick={() => void logOut()}
+        />
+      }
     >
-      <Content>
-        {stale && (
-          <Banner type="notice" dismissible={false}>
-            We couldn't refresh the connection status. Showing what we last knew.
-          </Banner>
-        )}
-        {connection.status === "NEEDS_REAUTH" && (
-          <Banner
-            type="error"
-            dismissible={false}
-            primaryAction={{ label: "Reconnect", onClick: () => navigate(AUTH_START_URL) }}
-          >
-            Jobber needs you to reconnect
-          </Banner>
-        )}
-        {connection.status === "DEGRADED" && (
-          <Banner type="warning" dismissible={false}>
-            {connection.lastError ?? "Fieldsync is having trouble talking to Jobber."}
-          </Banner>
-        )}
-        {disconnectError && (
-          <Banner type="error" onDismiss={() => setDisconnectError(null)}>
-            {`We couldn't disconnect from Jobber: ${disconnectError}`}
-          </Banner>
-        )}
-        {logoutState === "failed" && (
-          <Banner type="error" onDismiss={() => setLogoutState("idle")}>
-            We couldn't log you out. Check your network and try again.
-          </Banner>
-        )}
+      {stale && (
+        <Banner type="notice" dismissible={false}>
+          We couldn't refresh the connection status. Showing what we last knew.
+        </Banner>
+      )}
+      <ProblemBanner connection={connection} />
+      {disconnectError && (
+        <Banner type="error" onDismiss={() => setDisconnectError(false)}>
+          We couldn't disconnect from Jobber. Check your connection and try again.
+        </Banner>
+      )}
+      {logoutState === "failed" && (
+        <Banner type="error" onDismiss={() => setLogoutState("idle")}>
+          We couldn't log you out. Check your network and try again.
+        </Banner>
+      )}
 
-        <ConnectionDetailsCard connection={connection} />
+      <SyncCard summary={connection.sync} />
+      <DataTabs />
 
-        <div className="button-row">
-          <Button
-            label="Disconnect"
-            variation="destructive"
-            type="secondary"
-            loading={disconnecting}
-            disabled={disconnecting}
-            onClick={() => setConfirming(true)}
-          />
-          <Button
-            label="Log out"
-            variation="subtle"
-            type="secondary"
-            loading={logoutState === "pending"}
-            disabled={logoutState === "pending"}
-            onClick={() => void logOut()}
-          />
-        </div>
+      <Panel className="panel--quiet" testId="activity-section">
+        <Disclosure title="Activity" open={activityOpen} onToggle={setActivityOpen}>
+          {/* Only polled while open. */}
+          {activityOpen && <WebhookActivityCard pollInterval={pollInterval} />}
+        </Disclosure>
+        <Disclosure title="Details for support">
+          <SupportDetails connection={connection} />
+        </Disclosure>
+      </Panel>
 
-        <SyncCard />
-        <DataTabs />
-
-        <WebhookActivityCard pollInterval={pollInterval} />
-      </Content>
-
-      <ConfirmationModal
-        open={confirming}
-        title="Disconnect from Jobber?"
-        message="Fieldsync will ask Jobber to revoke its access, then delete your stored Jobber tokens and all data it synced. You can connect again later."
-        confirmLabel="Disconnect"
-        variation="destructive"
-        onConfirm={() => void runDisconnect()}
-        onCancel={() => setConfirming(false)}
-        onRequestClose={() => setConfirming(false)}
+      <ConnectionSection
+        connection={connection}
+        disconnecting={disconnecting}
+        onDisconnect={() => void runDisconnect()}
       />
-    </Page>
+    </PageLayout>
   );
 }

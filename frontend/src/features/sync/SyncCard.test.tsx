@@ -1,8 +1,9 @@
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { SyncProgressDocument, SyncStatusDocument, type SyncStatusQuery } from "../../gql/graphql";
+import { connection } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
-import { SyncCard } from "./SyncCard";
+import { SyncCard, type SyncSummary } from "./SyncCard";
 
 type Status = SyncStatusQuery["syncStatus"][number];
 
@@ -18,9 +19,15 @@ function status(over: Partial<Status>): Status {
     startedAt: "2026-11-28T12:00:00Z",
     finishedAt: "2026-11-28T12:00:05Z",
     lastSuccessAt: "2026-11-28T12:00:05Z",
-    error: null,
+    nextRunAt: "2026-11-28T12:15:05Z",
+    retrying: false,
+    problem: null,
     ...over,
   };
+}
+
+function summary(over: Partial<SyncSummary>): SyncSummary {
+  return { ...connection().sync, ...over };
 }
 
 function mock(list: Status[] | Error) {
@@ -31,23 +38,64 @@ function mock(list: Status[] | Error) {
 }
 
 describe("Sync card", () => {
-  it("shows progress, counts, last-synced times and errors per resource", async () => {
+  it("shows counts and states per resource, a progress bar only while a run fetches, and problems in plain words", async () => {
+    const retryAt = "2026-11-28T19:15:00Z";
     renderApp({
       mocks: [
         mock([
           status({}),
           status({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null }),
-          status({ resource: "INVOICES", state: "FAILED", error: "Jobber is unavailable", count: 3 }),
+          status({ resource: "QUOTES", state: "RUNNING", retrying: true, problem: "RATE_LIMITED", nextRunAt: retryAt }),
+          status({ resource: "INVOICES", state: "FAILED", problem: "JOBBER_UNAVAILABLE", nextRunAt: retryAt, count: 3 }),
         ]),
       ],
       ui: <SyncCard activePoll={0} idlePoll={0} />,
     });
-    expect(await screen.findByText("Up to date")).toBeVisible();
-    expect(screen.getByText("Syncing")).toBeVisible();
+    const row = async (resource: string) => within(await screen.findByTestId(`sync-${resource}`));
+    const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short" }).format(new Date(retryAt));
+
+    expect((await row("CLIENTS")).getByText("Up to date")).toBeVisible();
+    expect((await row("CLIENTS")).getByText(/25 clients/)).toBeVisible();
+    expect((await row("CLIENTS")).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect((await row("JOBS")).getByText("Syncing")).toBeVisible();
     expect(screen.getByLabelText("Jobs sync progress")).toHaveAttribute("aria-valuenow", "10");
-    expect(screen.getByText("Not synced yet")).toBeVisible();
-    expect(screen.getByText("Jobber is unavailable")).toBeVisible();
+    expect((await row("JOBS")).getByText("10 of 40")).toBeVisible();
+    expect((await row("QUOTES")).getByText("Waiting to retry")).toBeVisible();
+    expect((await row("QUOTES")).getByText(`Jobber asked us to slow down — we'll retry at ${time}`)).toBeVisible();
+    expect((await row("QUOTES")).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect((await row("INVOICES")).getByText(`Jobber is having trouble — we'll retry at ${time}`)).toBeVisible();
+    expect(screen.getAllByRole("progressbar")).toHaveLength(1);
     expect(screen.getByRole("button", { name: "Sync now" })).toBeEnabled();
+  });
+
+  it("never shows a running sync as a warning", async () => {
+    renderApp({
+      mocks: [mock([status({ resource: "JOBS", state: "RUNNING", fetched: 1, total: null })])],
+      ui: <SyncCard activePoll={0} idlePoll={0} summary={summary({ state: "SYNCING" })} />,
+    });
+    expect(await screen.findByText("1 fetched so far")).toBeVisible();
+    for (const label of screen.getAllByText("Syncing")) {
+      expect(label.closest("[role=status]")?.className).not.toMatch(/warning/i);
+    }
+  });
+
+  it("summarises freshness in one line", async () => {
+    const now = Date.now();
+    renderApp({
+      mocks: [mock([status({})])],
+      ui: (
+        <SyncCard
+          activePoll={0}
+          idlePoll={0}
+          summary={summary({
+            lastSyncedAt: new Date(now - 3 * 60_000).toISOString(),
+            nextSyncAt: new Date(now + 12 * 60_000 + 5_000).toISOString(),
+          })}
+        />
+      ),
+    });
+    const line = await screen.findByTestId("sync-summary");
+    expect(line).toHaveTextContent(/^Up to date\s*·\s*synced 3 minutes ago\s*·\s*next check in 12 minutes$/);
   });
 
   it("follows live progress from the syncProgress subscription", async () => {

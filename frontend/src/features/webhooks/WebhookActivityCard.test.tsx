@@ -9,48 +9,41 @@ function renderCard(mock: MockedResponse) {
   return renderApp({ mocks: [mock], ui: <WebhookActivityCard pollInterval={0} /> });
 }
 
-describe("Recent webhook activity", () => {
+describe("Recent activity", () => {
   it("shows a loading state", () => {
     renderCard(webhooksMock([]));
-    expect(screen.getByRole("status")).toHaveTextContent("Loading webhook activity");
+    expect(screen.getByRole("status")).toHaveTextContent("Loading recent activity");
   });
 
   it("has an empty state", async () => {
     renderCard(webhooksMock([]));
-    expect(await screen.findByText("No webhook deliveries yet")).toBeVisible();
-    expect(screen.getByText("Recent webhook activity")).toBeVisible();
+    expect(await screen.findByText("No updates from Jobber yet")).toBeVisible();
   });
 
-  it("lists deliveries with their status, attempts and last error", async () => {
+  it("lists updates with human event names, relative times and plain statuses, without ids", async () => {
     renderCard(
       webhooksMock([
         webhookEvent(),
-        webhookEvent({
-          id: "evt-2",
-          topic: "APP_DISCONNECT",
-          itemId: "acc-1",
-          status: "DEAD",
-          attempts: 5,
-          lastError: "Handler timed out",
-        }),
+        webhookEvent({ id: "evt-2", topic: "INVOICE_UPDATE", status: "DEAD" }),
+        webhookEvent({ id: "evt-3", topic: "SOMETHING_NEW", status: "IGNORED" }),
       ]),
     );
 
-    const table = await screen.findByRole("table");
-    const rows = within(table).getAllByRole("row");
-    expect(rows).toHaveLength(3);
-    expect(within(rows[1]!).getByText("CLIENT_CREATE")).toBeVisible();
-    expect(within(rows[1]!).getByText("client-42")).toBeVisible();
-    expect(within(rows[1]!).getByText("Processed")).toBeVisible();
-    expect(within(rows[2]!).getByText("APP_DISCONNECT")).toBeVisible();
-    expect(within(rows[2]!).getByText("Gave up")).toBeVisible();
-    expect(within(rows[2]!).getByText("5")).toBeVisible();
-    expect(within(rows[2]!).getByText("Handler timed out")).toBeVisible();
+    const list = await screen.findByRole("list", { name: "Recent updates from Jobber" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items).toHaveLength(3);
+    expect(within(items[0]!).getByText("Client added")).toBeVisible();
+    expect(within(items[0]!).getByText("Applied")).toBeVisible();
+    expect(within(items[0]!).getByText(/ago$/)).toBeVisible();
+    expect(within(items[1]!).getByText("Invoice updated")).toBeVisible();
+    expect(within(items[1]!).getByText("Couldn't apply")).toBeVisible();
+    expect(within(items[2]!).getByText("Something new")).toBeVisible();
+    expect(screen.queryByText(/CLIENT_CREATE|evt-1/)).not.toBeInTheDocument();
   });
 
   it("shows an error with a retry", async () => {
     renderCard(webhooksErrorMock());
-    expect(await screen.findByText("We couldn't load webhook activity.")).toBeVisible();
+    expect(await screen.findByText("We couldn't load recent activity.")).toBeVisible();
     expect(screen.getByRole("button", { name: "Try again" })).toBeVisible();
   });
 });

@@ -1,11 +1,11 @@
+import type { Indicator } from "../../app/format";
 import type { WebhookEventStatus } from "../../gql/graphql";
 
-type Indicator = "success" | "warning" | "critical" | "inactive" | "informative";
-
+/** What became of an update Jobber sent, in plain words. */
 export const WEBHOOK_STATUS: Record<WebhookEventStatus, { label: string; indicator: Indicator }> = {
-  PENDING: { label: "Pending", indicator: "informative" },
-  PROCESSED: { label: "Processed", indicator: "success" },
-  IGNORED: { label: "Ignored", indicator: "inactive" },
-  FAILED: { label: "Failed, retrying", indicator: "warning" },
-  DEAD: { label: "Gave up", indicator: "critical" },
+  PENDING: { label: "Waiting", indicator: "informative" },
+  PROCESSED: { label: "Applied", indicator: "success" },
+  IGNORED: { label: "Nothing to do", indicator: "inactive" },
+  FAILED: { label: "Retrying", indicator: "warning" },
+  DEAD: { label: "Couldn't apply", indicator: "critical" },
 };
