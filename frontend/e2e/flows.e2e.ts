@@ -67,7 +67,7 @@ describe("connecting and disconnecting", () => {
     await withPage(task.name, browser, backend, async (page) => {
       await connect(page);
       expect(new URL(page.url()).pathname).toBe("/manage");
-      await page.getByText("Recent webhook activity").waitFor();
+      await page.getByText("Activity", { exact: true }).waitFor();
     });
   });
 

@@ -185,16 +185,26 @@ export interface PageTools {
  * Runs `body` with a fresh browser context (no cookies) and page. On failure saves
  * `e2e-artifacts/<test>.png`, the backend's output and the browser console, then rethrows.
  */
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** The two screens every page is checked on: a phone (iPhone 12–15) and a laptop. */
+export const PHONE: Viewport = { width: 390, height: 844 };
+export const DESKTOP: Viewport = { width: 1280, height: 800 };
+
 export async function withPage(
   testName: string,
   browser: Browser,
   backend: Backend,
   body: (page: Page, tools: PageTools) => Promise<void>,
+  { viewport = { width: 1200, height: 900 } }: { viewport?: Viewport } = {},
 ): Promise<void> {
   const contexts: BrowserContext[] = [];
   const consoleLines: string[] = [];
   const newContext = async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const context = await browser.newContext({ viewport, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
     context.setDefaultTimeout(15_000);
     context.on("console", (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
     contexts.push(context);

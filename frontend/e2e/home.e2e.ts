@@ -18,7 +18,7 @@ afterAll(async () => {
 it("serves the Connect page at /", async ({ task }) => {
   await withPage(task.name, browser, backend, async (page) => {
     await page.goto(`${backend.url}/`);
-    await page.getByRole("heading", { level: 1, name: "Fieldsync" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Connect Fieldsync to Jobber" }).waitFor();
     await page.getByRole("button", { name: "Connect to Jobber" }).waitFor();
   });
 });

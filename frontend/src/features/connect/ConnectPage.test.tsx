@@ -14,7 +14,7 @@ describe("Connect page", () => {
     const user = userEvent.setup();
     const { navigate } = renderApp({ shell: { ConnectionPresence: presence(null) } });
 
-    expect(await screen.findByRole("heading", { level: 1, name: "Fieldsync" })).toBeVisible();
+    expect(await screen.findByRole("heading", { level: 1, name: "Connect Fieldsync to Jobber" })).toBeVisible();
     expect(
       screen.getByText(/keeps a copy of your Jobber clients, properties, jobs, quotes and invoices in sync/),
     ).toBeVisible();

@@ -11,7 +11,7 @@ export function ConnectView({ notice }: { notice?: ReactNode }) {
   const navigate = useFullPageNavigate();
   const appName = useAppName();
   return (
-    <PageLayout title={appName} documentTitle="Connect to Jobber" width="narrow">
+    <PageLayout title={`Connect ${appName} to Jobber`} documentTitle="Connect to Jobber" width="narrow">
       {notice}
       <Panel>
         <p className="lead">

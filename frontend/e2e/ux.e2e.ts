@@ -1,0 +1,179 @@
+/**
+ * Issue 12 in a real browser, at a phone's and a laptop's size: every page fits the screen (no
+ * sideways scrolling), has no serious or critical axe violation, loads nothing from another origin
+ * and breaks no CSP rule; the data tabs keep their own search and page; failures say what to do;
+ * signed out is not disconnected.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { expectPageOk, watchPage } from "./check";
+import { DESKTOP, launchBrowser, PHONE, pollUntil, startBackend, withPage, type Backend, type Viewport } from "./harness";
+import { ACCOUNT, connect, sandboxAccount, setFaults, startConnect, waitForSync } from "./journeys";
+
+let browser: Browser;
+let backend: Backend;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  backend = await startBackend();
+});
+afterEach(async () => {
+  await backend?.stop();
+});
+
+const TABS = ["Clients", "Properties", "Jobs", "Quotes", "Invoices"] as const;
+
+/** The current tab panel has finished loading its first page ("1–20 of 25 clients"). */
+async function tabLoaded(page: Page, tab: (typeof TABS)[number]) {
+  await page
+    .getByRole("tabpanel", { name: tab })
+    .getByText(new RegExp(`of \\d+ ${tab.toLowerCase()}|No ${tab.toLowerCase()}`))
+    .first()
+    .waitFor({ timeout: 30_000 });
+}
+
+describe.each([
+  ["phone", PHONE],
+  ["desktop", DESKTOP],
+] as Array<[string, Viewport]>)("on a %s", (screen, viewport) => {
+  const run = (name: string, body: (page: Page, tools: { isolatedPage(): Promise<Page> }) => Promise<void>) =>
+    it(name, async ({ task }) => {
+      await withPage(
+        `${screen}-${task.name}`,
+        browser,
+        backend,
+        async (page, tools) => {
+          const watch = watchPage(page, [backend.url, backend.sandboxUrl]);
+          await body(page, tools);
+          watch.assertClean();
+        },
+        { viewport },
+      );
+    });
+
+  run("Connect page", async (page) => {
+    await page.goto(`${backend.url}/`);
+    await page.getByRole("heading", { level: 1, name: "Connect Fieldsync to Jobber" }).waitFor();
+    await page.getByText(/keeps a copy of your Jobber clients, properties, jobs, quotes and invoices/).waitFor();
+    expect(await page.title()).toBe("Connect to Jobber · Fieldsync");
+    await expectPageOk(page, "Connect");
+  });
+
+  run("Manage page after sync, and every data tab", async (page) => {
+    await connect(page, backend);
+    await waitForSync(page);
+    expect(await page.title()).toBe(`${ACCOUNT} · Manage · Fieldsync`);
+    // Developer details are collapsed, token words are not on the page.
+    await expect.poll(() => page.getByText(/token/i).count()).toBe(0);
+    await expectPageOk(page, "Manage");
+    for (const tab of TABS) {
+      await page.getByRole("tab", { name: tab }).click();
+      expect(await page.getByRole("tab", { name: tab }).getAttribute("aria-selected")).toBe("true");
+      await tabLoaded(page, tab);
+      await expectPageOk(page, `Manage, ${tab} tab`);
+    }
+    // Activity and details for support, opened.
+    await page.getByText("Activity", { exact: true }).click();
+    await page.getByText("Details for support", { exact: true }).click();
+    await page.getByText("Current access valid until").waitFor();
+    await expectPageOk(page, "Manage, Activity and Details for support open");
+  });
+
+  run("each data tab keeps its own search and page, through Back and reload", async (page) => {
+    await connect(page, backend);
+    await waitForSync(page);
+    await tabLoaded(page, "Clients");
+    const firstName = (await page.getByRole("tabpanel", { name: "Clients" }).locator(".record-card-title, tbody tr td:first-child").first().innerText()).trim();
+    await page.getByLabel("Search clients").fill(firstName);
+    await expect.poll(() => new URL(page.url()).searchParams.get("clients.q")).toBe(firstName);
+    const clientsTotal = page.getByRole("tabpanel", { name: "Clients" }).getByText(/of \d+ clients/);
+    await expect.poll(async () => (await clientsTotal.innerText()).match(/of (\d+)/)?.[1]).not.toBe("25");
+
+    await page.getByRole("tab", { name: "Jobs" }).click();
+    await tabLoaded(page, "Jobs");
+    expect(await page.getByLabel("Search jobs").inputValue()).toBe("");
+    expect(await page.getByText(/No jobs match/).count()).toBe(0);
+    // Page 2 of Jobs, then Quotes is still on its first page.
+    const next = page.getByRole("tabpanel", { name: "Jobs" }).getByRole("button", { name: "Next" });
+    if (await next.isEnabled()) {
+      await next.click();
+      await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
+      await page.getByRole("tab", { name: "Quotes" }).click();
+      await tabLoaded(page, "Quotes");
+      await page.getByText(/^1–\d+ of \d+ quotes/).waitFor();
+      await page.goBack();
+      await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
+    }
+
+    // Back to Clients: its search is still there; and after a reload too.
+    await page.getByRole("tab", { name: "Clients" }).click();
+    expect(await page.getByLabel("Search clients").inputValue()).toBe(firstName);
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: ACCOUNT }).waitFor();
+    expect(await page.getByLabel("Search clients").inputValue()).toBe(firstName);
+    await page.getByRole("tabpanel", { name: "Clients" }).getByText(firstName).first().waitFor();
+  });
+
+  run("a Jobber outage says what happens next, in plain words", async (page) => {
+    await connect(page, backend);
+    await waitForSync(page);
+    await setFaults(backend, { graphqlErrorRate: 1 });
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByText(/Jobber is having trouble — we'll retry (at \d|shortly)/).first().waitFor({ timeout: 60_000 });
+    expect(await page.getByText(/token|endpoint|503|unavailable/i).count()).toBe(0);
+    await expectPageOk(page, "Manage during a Jobber outage");
+    await setFaults(backend, {});
+  });
+
+  run("signed out of a live connection: Sign in, not Connect", async (page) => {
+    await connect(page, backend);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("heading", { level: 1, name: "You're signed out" }).waitFor();
+    await page.getByRole("button", { name: "Sign in with Jobber" }).waitFor();
+    expect(await page.getByRole("button", { name: "Connect to Jobber" }).count()).toBe(0);
+    await expectPageOk(page, "Signed out");
+    // Jobber's Manage App button lands on /manage: the same, not "Connect".
+    await page.goto(`${backend.url}/manage`);
+    await page.getByRole("button", { name: "Sign in with Jobber" }).waitFor();
+    expect((await sandboxAccount(backend)).appConnected).toBe(true);
+  });
+
+  run("after our own disconnect the page says so once, and still after a reload", async (page) => {
+    await connect(page, backend);
+    // Disconnect is not the first thing a keyboard reaches.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).not.toBe("Disconnect");
+    await page.getByRole("button", { name: "Disconnect", exact: true }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Disconnect", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Disconnected from Jobber" }).waitFor();
+    await page.getByText(/^You disconnected Fieldsync from /).waitFor();
+    expect(await page.getByText("Disconnected from Jobber").count()).toBe(1);
+    await expectPageOk(page, "After disconnect");
+    await pollUntil("the sandbox to show the account disconnected", async () =>
+      (await sandboxAccount(backend)).appConnected ? undefined : true,
+    );
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Disconnected from Jobber" }).waitFor();
+    await page.getByText(/^You disconnected Fieldsync from .* on /).waitFor();
+  });
+
+  run("denied", async (page) => {
+    await startConnect(page, backend);
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.getByRole("heading", { level: 1, name: "Nothing was connected" }).waitFor();
+    await expectPageOk(page, "Denied");
+  });
+
+  run("404", async (page) => {
+    await page.goto(`${backend.url}/no-such-page`);
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    expect(await page.title()).toBe("Page not found · Fieldsync");
+    await expectPageOk(page, "404");
+  });
+});
