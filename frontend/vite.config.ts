@@ -6,9 +6,12 @@ import {
   atlantisSelfHostedFonts,
   atlantisSideEffectFree,
   atlantisUsedIconsOnly,
+  atlantisUsedStylesOnly,
   noThirdPartyUrls,
   precompress,
 } from "./config/vite-plugins.ts";
+
+const src = fileURLToPath(new URL("./src", import.meta.url));
 
 // Where the Rust backend listens in development. Override with FIELDSYNC_BACKEND_URL.
 const backend = process.env.FIELDSYNC_BACKEND_URL ?? "http://127.0.0.1:8080";
@@ -18,12 +21,20 @@ const proxied = ["/auth", "/webhooks", "/healthz", "/readyz", "/metrics"];
 
 export default defineConfig({
   plugins: [react(), atlantisSelfHostedFonts(), atlantisSideEffectFree(),
-    atlantisUsedIconsOnly(fileURLToPath(new URL("./src", import.meta.url))), noThirdPartyUrls(), precompress()],
+    atlantisUsedIconsOnly(src),
+    atlantisUsedStylesOnly(src), noThirdPartyUrls(), precompress()],
+  resolve: {
+    // @jobber/components depends on react-router-dom 5 (npm nests a copy for it) while also
+    // accepting 6 as a peer; one router (ours, 6) is enough, and Atlantis' Button links work with it.
+    dedupe: ["react-router-dom"],
+  },
   build: {
     // Vite 8's default CSS minifier (lightningcss) rejects Atlantis' CSS; esbuild accepts it.
     cssMinify: "esbuild",
     // Fonts are requested by CSS; inlining them as data: URLs would bloat the stylesheet.
     assetsInlineLimit: 0,
+    // Every browser Atlantis supports has <link rel="modulepreload">: no polyfill in the entry.
+    modulePreload: { polyfill: false },
   },
   server: {
     proxy: {

@@ -68,25 +68,56 @@ export function atlantisSideEffectFree(): Plugin {
 const DESIGN_INDEX = /[\\/]node_modules[\\/]@jobber[\\/]design[\\/]dist[\\/]index\.mjs$/;
 const ICON_ENTRY = /^ {8}"([^"]+)": \[\n(?: {12}".*",?\n)* {8}\],?\n/gm;
 
-async function quotedWords(dirs: Array<{ dir: string; test: RegExp }>): Promise<Set<string>> {
+/**
+ * The Atlantis component files our source can reach: every `@jobber/components/<Name>` it imports
+ * and, transitively, the files those import. Read from the files themselves (a regex over the
+ * import statements of Atlantis' prebuilt ES modules), so it changes only when they or our imports
+ * do; a superset of what the bundle contains, which is the safe side for the two pruning steps
+ * below.
+ */
+async function atlantisFilesUsedBy(srcDir: string): Promise<string[]> {
+  const componentsDir = path.dirname(require.resolve("@jobber/components/styles"));
+  const seen = new Set<string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = await readFile(file, "utf8").catch(() => "");
+    for (const match of code.matchAll(/(?:import|export)\s*(?:[^'"]*?from\s*)?['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      let target = path.resolve(path.dirname(file), match[1] ?? "");
+      if (!/\.m?js$/.test(target)) target = path.join(target, "index.mjs");
+      await visit(target);
+    }
+  };
+  for await (const file of files(srcDir)) {
+    if (!/\.tsx?$/.test(file) || /\.test\.tsx?$/.test(file)) continue;
+    for (const match of (await readFile(file, "utf8")).matchAll(/from\s+["']@jobber\/components\/([A-Za-z]+)["']/g)) {
+      await visit(path.join(componentsDir, match[1] ?? "", "index.mjs"));
+    }
+  }
+  return [...seen];
+}
+
+async function quotedWords(paths: string[]): Promise<Set<string>> {
   const words = new Set<string>();
-  for (const { dir, test } of dirs) {
-    for await (const file of files(dir)) {
-      if (!test.test(file)) continue;
-      for (const match of (await readFile(file, "utf8")).matchAll(/["'`]([A-Za-z][\w-]*)["'`]/g)) {
-        if (match[1]) words.add(match[1]);
-      }
+  for (const file of paths) {
+    for (const match of (await readFile(file, "utf8").catch(() => "")).matchAll(/["'`]([A-Za-z][\w-]*)["'`]/g)) {
+      if (match[1]) words.add(match[1]);
     }
   }
   return words;
 }
 
+async function sourceFiles(srcDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const file of files(srcDir)) if (/\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file)) out.push(file);
+  return out;
+}
+
 /**
  * `@jobber/design`'s `getIcon` looks icons up in a map of every Atlantis icon's SVG paths (100 KB,
  * 29 KB compressed), so any page with a Button carries all ~190 icons. This keeps the icons whose
- * names appear as a string anywhere in Atlantis' components or in our own source (a superset of
- * those that can render: Atlantis names its icons with literals), and drops the rest. The kept set
- * only changes when those files do, so the output (and its content hash) is stable.
+ * names appear as a string in the Atlantis components we use or in our own source (a superset of
+ * those that can render: Atlantis names its icons with literals) and drops the rest.
  */
 export function atlantisUsedIconsOnly(srcDir: string): Plugin {
   let used: Promise<Set<string>> | undefined;
@@ -95,11 +126,7 @@ export function atlantisUsedIconsOnly(srcDir: string): Plugin {
     apply: "build",
     async transform(code, id) {
       if (!DESIGN_INDEX.test(id.split("?")[0] ?? id)) return null;
-      const componentsDir = path.dirname(require.resolve("@jobber/components/styles"));
-      used ??= quotedWords([
-        { dir: componentsDir, test: /-es\.js$|\.mjs$/ },
-        { dir: srcDir, test: /\.tsx?$/ },
-      ]);
+      used ??= (async () => quotedWords([...(await atlantisFilesUsedBy(srcDir)), ...(await sourceFiles(srcDir))]))();
       const keep = await used;
       // Icons drawn with another's paths (getIcon's secondaryIconMap).
       for (const alias of ["backArrow", "cross", "thumbsUp"]) keep.add(alias);
@@ -111,6 +138,35 @@ export function atlantisUsedIconsOnly(srcDir: string): Plugin {
       });
       if (dropped === 0) this.warn("no Atlantis icons dropped: check atlantisUsedIconsOnly's pattern");
       return { code: pruned, map: null };
+    },
+  };
+}
+
+const COMPONENTS_CSS = /[\\/]node_modules[\\/]@jobber[\\/]components[\\/]dist[\\/]styles\.css$/;
+
+/**
+ * Atlantis ships one stylesheet for all ~90 components (230 KB, 34 KB compressed). Its class names
+ * are CSS-module hashes that appear, as strings, in the components that use them; PurgeCSS keeps
+ * the rules whose selectors appear in the Atlantis files we use (see `atlantisFilesUsedBy`) or in
+ * our source, and drops the rest. Custom properties, keyframes and font faces are kept.
+ */
+export function atlantisUsedStylesOnly(srcDir: string): Plugin {
+  return {
+    name: "fieldsync:atlantis-used-styles-only",
+    apply: "build",
+    enforce: "pre",
+    async transform(code, id) {
+      if (!COMPONENTS_CSS.test(id.split("?")[0] ?? id)) return null;
+      const { PurgeCSS } = await import("purgecss");
+      const content = [...(await atlantisFilesUsedBy(srcDir)), ...(await sourceFiles(srcDir))];
+      const [result] = await new PurgeCSS().purge({
+        content,
+        css: [{ raw: code }],
+        // Hashed class names contain "-" and "_"; the default extractor keeps those.
+        safelist: { standard: [/^:root$/, /^html$/, /^body$/] },
+      });
+      if (!result) return null;
+      return { code: result.css, map: null };
     },
   };
 }

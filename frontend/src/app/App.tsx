@@ -1,31 +1,36 @@
 import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router-dom";
+import { ConnectErrorPage } from "../features/connect/ConnectErrorPage";
+import { ConnectPage } from "../features/connect/ConnectPage";
+import { DeniedPage } from "../features/connect/DeniedPage";
+import { NotFoundPage } from "../features/connect/NotFoundPage";
 import { PageLoading } from "../features/shared/PageLoading";
 import { AppLayout } from "./AppLayout";
 
-// One chunk per route, so the Connect page never downloads the Manage page's tables, modal and
-// sync code (and the other way round).
-const ConnectPage = lazy(() => import("../features/connect/ConnectPage"));
+// The Manage page (Apollo Client, live sync, data tables, search) is a chunk of its own, fetched
+// only when /manage is visited. The Connect, Denied, error and 404 pages are small and share their
+// few Atlantis components, so they ship in the entry chunk: one request instead of several on a
+// slow network.
 const ManagePage = lazy(() => import("../features/manage/ManageRoute"));
-const DeniedPage = lazy(() => import("../features/connect/DeniedPage"));
-const ConnectErrorPage = lazy(() => import("../features/connect/ConnectErrorPage"));
-const NotFoundPage = lazy(() => import("../features/connect/NotFoundPage"));
 
 /** The SPA's routes. The backend serves index.html for every unknown GET, so any path lands here. */
 export function App() {
   return (
     <Routes>
       <Route element={<AppLayout />}>
-        <Route index element={<Lazy page={<ConnectPage />} />} />
-        <Route path="manage" element={<Lazy page={<ManagePage />} />} />
-        <Route path="denied" element={<Lazy page={<DeniedPage />} />} />
-        <Route path="connect-error" element={<Lazy page={<ConnectErrorPage />} />} />
-        <Route path="*" element={<Lazy page={<NotFoundPage />} />} />
+        <Route index element={<ConnectPage />} />
+        <Route
+          path="manage"
+          element={
+            <Suspense fallback={<PageLoading label="Loading your Jobber connection" />}>
+              <ManagePage />
+            </Suspense>
+          }
+        />
+        <Route path="denied" element={<DeniedPage />} />
+        <Route path="connect-error" element={<ConnectErrorPage />} />
+        <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );
-}
-
-function Lazy({ page }: { page: React.ReactNode }) {
-  return <Suspense fallback={<PageLoading label="Loading" />}>{page}</Suspense>;
 }

@@ -34,5 +34,3 @@ export function ConnectErrorPage() {
     </PageLayout>
   );
 }
-
-export default ConnectErrorPage;

@@ -7,7 +7,7 @@ import { renderApp } from "../../test/render";
 describe("Connect page", () => {
   it("shows a loading state while it checks the connection", async () => {
     renderApp({ shell: { ConnectionPresence: presence(null) } });
-    expect(await screen.findByText("Checking your Jobber connection…")).toBeInTheDocument();
+    expect(screen.getByRole("status")).toHaveTextContent("Checking your Jobber connection");
   });
 
   it("says in one sentence what the app does, and offers to connect", async () => {

@@ -20,5 +20,3 @@ export function ConnectPage() {
   ) : undefined;
   return <NoSessionView previous={data?.previousConnection} notice={notice} />;
 }
-
-export default ConnectPage;

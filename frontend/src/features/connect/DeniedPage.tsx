@@ -21,5 +21,3 @@ export function DeniedPage() {
     </PageLayout>
   );
 }
-
-export default DeniedPage;

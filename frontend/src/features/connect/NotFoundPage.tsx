@@ -19,5 +19,3 @@ export function NotFoundPage() {
     </PageLayout>
   );
 }
-
-export default NotFoundPage;
