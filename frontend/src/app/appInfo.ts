@@ -1,5 +1,5 @@
 //! The app's identity (name, support and privacy links, version), read once per visit.
-import { AppInfoDocument, type AppInfoQuery } from "../gql/graphql";
+import { AppInfoDocument, type AppInfoQuery } from "../gql-shell/graphql";
 import { useRequest } from "./request";
 
 /** What the app is called before (or without) the API's answer. */

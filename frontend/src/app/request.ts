@@ -1,10 +1,12 @@
 //! The few GraphQL reads every page makes (app info, "is this browser connected?"), sent with
 //! plain `fetch`. The Connect, Denied and error pages load without Apollo Client and its
-//! dependencies (about 50 KB compressed), which only the Manage page needs.
-import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { Kind, type OperationDefinitionNode } from "graphql/language";
-import { print } from "graphql/language/printer";
+//! dependencies (about 50 KB compressed), which only the Manage page needs. The documents are the
+//! query strings codegen writes to src/gql-shell/ (typed like Apollo's).
+import type { DocumentTypeDecoration } from "@graphql-typed-document-node/core";
 import { useCallback, useEffect, useState } from "react";
+
+/** A generated query string with its result and variables types. */
+export type QueryString<D, V> = DocumentTypeDecoration<D, V> & { toString(): string };
 
 export const GRAPHQL_URL = "/graphql";
 
@@ -19,11 +21,8 @@ export class RequestError extends Error {
   }
 }
 
-export function operationName(document: TypedDocumentNode<unknown, never>): string | undefined {
-  const op = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  return op?.name?.value;
+export function operationName(document: { toString(): string }): string | undefined {
+  return /\b(?:query|mutation)\s+([_A-Za-z]\w*)/.exec(document.toString())?.[1];
 }
 
 interface GraphQLResponse<D> {
@@ -33,7 +32,7 @@ interface GraphQLResponse<D> {
 
 /** Sends one query to our API with the session cookie; throws `RequestError` on any error. */
 export async function request<D, V extends Record<string, unknown>>(
-  document: TypedDocumentNode<D, V>,
+  document: QueryString<D, V>,
   variables?: V,
 ): Promise<D> {
   const response = await fetch(GRAPHQL_URL, {
@@ -41,8 +40,8 @@ export async function request<D, V extends Record<string, unknown>>(
     credentials: "same-origin",
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify({
-      operationName: operationName(document as TypedDocumentNode<unknown, never>),
-      query: print(document),
+      operationName: operationName(document),
+      query: document.toString(),
       variables: variables ?? {},
     }),
   });
@@ -76,12 +75,12 @@ const shared = new Map<string, Promise<unknown>>();
  * page of this visit) reuses the same answer: for facts that do not change during a visit.
  */
 export function useRequest<D, V extends Record<string, unknown>>(
-  document: TypedDocumentNode<D, V>,
+  document: QueryString<D, V>,
   { variables, share = false }: { variables?: V; share?: boolean } = {},
 ): RequestState<D> {
   const [state, setState] = useState<{ data?: D; error?: RequestError; loading: boolean }>({ loading: true });
   const [attempt, setAttempt] = useState(0);
-  const key = `${operationName(document as TypedDocumentNode<unknown, never>)}:${JSON.stringify(variables ?? {})}`;
+  const key = `${operationName(document)}:${JSON.stringify(variables ?? {})}`;
 
   useEffect(() => {
     let live = true;

@@ -1,7 +1,7 @@
 import { Banner } from "@jobber/components/Banner";
 import { Navigate } from "react-router-dom";
 import { useRequest } from "../../app/request";
-import { ConnectionPresenceDocument } from "../../gql/graphql";
+import { ConnectionPresenceDocument } from "../../gql-shell/graphql";
 import { PageLoading } from "../shared/PageLoading";
 import { NoSessionView } from "./NoSessionView";
 
