@@ -78,8 +78,8 @@ describe.each([
       await expectPageOk(page, `Manage, ${tab} tab`);
     }
     // Activity and details for support, opened.
-    await page.getByText("Activity", { exact: true }).click();
-    await page.getByText("Details for support", { exact: true }).click();
+    await page.locator("summary", { hasText: "Activity" }).click();
+    await page.locator("summary", { hasText: "Details for support" }).click();
     await page.getByText("Current access valid until").waitFor();
     await expectPageOk(page, "Manage, Activity and Details for support open");
   });

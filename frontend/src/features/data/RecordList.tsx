@@ -138,8 +138,9 @@ export function RecordList<D, N extends { id: string }>({ list, state, onSearch,
           placeholder={`Search ${what}`}
           name={`search-${what}`}
           value={state.search}
-          maxLength={SEARCH_MAX_LENGTH}
-          onChange={(value: string) => onSearch(value)}
+          // Not Atlantis' maxLength: it also sizes the field to that many characters (a page
+          // wider than any phone); the API's bound is kept by cutting the text instead.
+          onChange={(value: string) => onSearch(value.slice(0, SEARCH_MAX_LENGTH))}
         />
       </div>
       {body}
