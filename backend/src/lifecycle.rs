@@ -13,6 +13,7 @@ use crate::{
     db::{
         Db,
         entities::{connections, sessions},
+        enums::DisconnectSource,
     },
     error::AppResult,
     sessions::Session,
@@ -26,6 +27,16 @@ pub enum DisconnectReason {
     FromApp,
     /// Jobber sent `APP_DISCONNECT` (Marketplace Disconnect, churn, …).
     Webhook,
+}
+
+impl DisconnectReason {
+    /// Who ended the connection, as stored for the merchant's page.
+    pub fn source(self) -> DisconnectSource {
+        match self {
+            Self::FromApp => DisconnectSource::Merchant,
+            Self::Webhook => DisconnectSource::Jobber,
+        }
+    }
 }
 
 /// Clears everything we hold for the account. Returns `false` when there was nothing to clear
@@ -52,6 +63,7 @@ pub async fn clear_local_state(
     active.status = Set(Status::Disconnected.as_str().to_owned());
     active.generation = Set(generation + 1);
     active.disconnected_at = Set(Some(now()));
+    active.disconnect_source = Set(Some(reason.source()));
     active.access_token_ciphertext = Set(None);
     active.refresh_token_ciphertext = Set(None);
     active.token_key_id = Set(None);

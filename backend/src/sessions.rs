@@ -27,6 +27,19 @@ use crate::{
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "fieldsync_session";
+/// Name of the cookie that remembers which connection this browser was last signed in to, so a
+/// visit without a live session can offer "Sign in" (live connection) or say how it ended. It
+/// holds only our connection id, signed; it grants nothing.
+pub const KNOWN_COOKIE: &str = "fieldsync_known";
+/// How long a browser remembers its connection.
+const KNOWN_TTL_DAYS: i64 = 180;
+
+/// The Jobber user a session is started for (the admin who came through OAuth).
+#[derive(Clone, Debug, Default)]
+pub struct SessionUser {
+    pub jobber_user_id: Option<String>,
+    pub name: Option<String>,
+}
 
 /// A live browser session, scoped to one Jobber account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,11 +59,13 @@ pub fn secure_cookies(config: &Config) -> bool {
     config.app_base_url.scheme() == "https"
 }
 
-/// Starts a session for the connection's current generation; returns the cookie to set.
+/// Starts a session for the connection's current generation; returns the cookies to set (the
+/// session, and the one that remembers the connection).
 pub async fn start(
     state: &AppState,
     connection: &connections::Model,
-) -> Result<Cookie<'static>, sea_orm::DbErr> {
+    user: &SessionUser,
+) -> Result<[Cookie<'static>; 2], sea_orm::DbErr> {
     let mut raw = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let token = B64URL.encode(raw);
@@ -63,17 +78,33 @@ pub async fn start(
         created_at: Set(now),
         expires_at: Set(now + ttl),
         revoked_at: Set(None),
+        jobber_user_id: Set(user.jobber_user_id.clone()),
+        user_name: Set(user.name.clone()),
         ..Default::default()
     }
     .insert(state.db.conn())
     .await?;
-    Ok(Cookie::build((SESSION_COOKIE, token))
+    let session = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure_cookies(&state.config))
         .max_age(cookie::time::Duration::seconds(ttl.num_seconds()))
-        .build())
+        .build();
+    let known = Cookie::build((KNOWN_COOKIE, connection.id.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure_cookies(&state.config))
+        .max_age(cookie::time::Duration::days(KNOWN_TTL_DAYS))
+        .build();
+    Ok([session, known])
+}
+
+/// The connection this browser was last signed in to (from its signed cookie), if any.
+pub fn known_connection(state: &AppState, headers: &HeaderMap) -> Option<i64> {
+    let jar = SignedCookieJar::from_headers(headers, state.keys.cookies.clone());
+    jar.get(KNOWN_COOKIE)?.value().parse().ok()
 }
 
 /// The session named by the request's cookie, if it is alive.

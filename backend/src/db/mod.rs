@@ -4,6 +4,7 @@
 //! that reads merchant data takes the connection (account) it is scoped to.
 
 pub mod entities;
+pub mod enums;
 
 use std::{path::Path, time::Duration};
 

@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use jobber_graphql::{JobberError, Priority};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -28,7 +28,7 @@ use super::{
     run_state,
 };
 use crate::{
-    db::entities::sync_state,
+    db::{entities::sync_state, enums::SyncProblem},
     state::AppState,
     tokens::{CallError, TokenFailure},
 };
@@ -226,10 +226,35 @@ pub(crate) enum Stop {
     LostLease,
     #[error("{0}")]
     NotConnected(String),
-    #[error("{0}")]
-    Jobber(String),
+    #[error("{message}")]
+    Jobber { message: String, problem: SyncProblem },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+}
+
+impl Stop {
+    /// The typed reason shown to the merchant (`None`: the run did not fail).
+    fn problem(&self) -> Option<SyncProblem> {
+        match self {
+            Self::Shutdown | Self::LostLease => None,
+            Self::NotConnected(_) => Some(SyncProblem::ReconnectRequired),
+            Self::Jobber { problem, .. } => Some(*problem),
+            Self::Db(_) => Some(SyncProblem::Unexpected),
+        }
+    }
+}
+
+/// How a failed Jobber call reads to the merchant.
+pub(crate) fn problem_of(e: &JobberError) -> SyncProblem {
+    match e {
+        JobberError::Throttled { .. } | JobberError::RateLimited { .. } => SyncProblem::RateLimited,
+        JobberError::Disconnected | JobberError::Unauthorized { .. } => SyncProblem::ReconnectRequired,
+        JobberError::Transient(_) => SyncProblem::JobberUnavailable,
+        JobberError::QueryTooExpensive { .. }
+        | JobberError::GraphQl(_)
+        | JobberError::UserErrors(_)
+        | JobberError::Decode(_) => SyncProblem::Unexpected,
+    }
 }
 
 impl From<CallError> for Stop {
@@ -242,7 +267,11 @@ impl From<CallError> for Stop {
             CallError::Jobber(JobberError::Disconnected) => {
                 Self::NotConnected(JobberError::Disconnected.to_string())
             }
-            other => Self::Jobber(other.to_string()),
+            CallError::Token(t @ TokenFailure::Unavailable(_)) => {
+                Self::Jobber { message: t.to_string(), problem: SyncProblem::JobberUnavailable }
+            }
+            CallError::Token(t) => Self::Jobber { message: t.to_string(), problem: SyncProblem::Unexpected },
+            CallError::Jobber(j) => Self::Jobber { problem: problem_of(&j), message: j.to_string() },
         }
     }
 }
@@ -444,6 +473,7 @@ impl Run<'_> {
                         attempt += 1;
                         let wait = e.retry_after().unwrap_or_else(|| governor.backoff(attempt));
                         tracing::info!(error = %e, attempt, "sync: page failed; retrying");
+                        self.note_retry(&e, wait).await?;
                         tokio::select! {
                             () = self.cancel.cancelled() => return Err(Stop::Shutdown),
                             () = tokio::time::sleep(wait) => {}
@@ -501,7 +531,8 @@ impl Run<'_> {
             .execute_raw(stmt(
                 self.state.db.backend(),
                 "UPDATE sync_state SET cursor = ?, fetched = ?, run_high_water = ?, page_size = ?, \
-                 lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
+                 lease_until = ?, updated_at = ?, error = NULL, problem = NULL, not_before = NULL \
+                 WHERE id = ? AND lease_owner = ?",
                 vec![
                     cursor.into(),
                     self.fetched.into(),
@@ -518,6 +549,29 @@ impl Run<'_> {
             return Err(Stop::LostLease);
         }
         txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records, while the run waits to retry a page, why and until when: the Manage page shows
+    /// "retrying at …" instead of a run that seems stuck. Cleared by the next stored page.
+    async fn note_retry(&self, e: &JobberError, wait: Duration) -> Result<(), Stop> {
+        let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        let problem = problem_of(e);
+        self.state
+            .db
+            .conn()
+            .execute_raw(stmt(
+                self.state.db.backend(),
+                "UPDATE sync_state SET error = ?, problem = ?, not_before = ? WHERE id = ? AND lease_owner = ?",
+                vec![
+                    e.to_string().into(),
+                    problem.to_value().into(),
+                    at.into(),
+                    self.id.into(),
+                    self.owner.into(),
+                ],
+            ))
+            .await?;
         Ok(())
     }
 
@@ -543,11 +597,14 @@ impl Run<'_> {
                     Ok(found) => break found,
                     Err(CallError::Jobber(e)) if e.is_retryable() && attempt < PAGE_ATTEMPTS => {
                         attempt += 1;
-                        tokio::time::sleep(
-                            e.retry_after()
-                                .unwrap_or_else(|| self.state.jobber.client.governor().backoff(attempt)),
-                        )
-                        .await;
+                        let wait = e
+                            .retry_after()
+                            .unwrap_or_else(|| self.state.jobber.client.governor().backoff(attempt));
+                        self.note_retry(&e, wait).await?;
+                        tokio::select! {
+                            () = self.cancel.cancelled() => return Err(Stop::Shutdown),
+                            () = tokio::time::sleep(wait) => {}
+                        }
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -585,7 +642,7 @@ impl Run<'_> {
                          high_water = CASE WHEN high_water IS NULL THEN ? WHEN ? IS NULL THEN high_water ELSE {max}(high_water, ?) END, \
                          run_high_water = NULL, finished_at = ?, last_success_at = ?, \
                          last_full_success_at = CASE WHEN ? THEN ? ELSE last_full_success_at END, \
-                         total = ?, error = NULL, failures = 0, not_before = NULL, lease_owner = NULL, \
+                         total = ?, error = NULL, problem = NULL, failures = 0, not_before = NULL, lease_owner = NULL, \
                          lease_until = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?"
                     ),
                     vec![
@@ -626,13 +683,15 @@ impl Run<'_> {
                 let failures = row.map_or(0, |r| r.failures) + 1;
                 let wait = chrono::Duration::seconds(5i64.saturating_mul(1 << failures.clamp(0, 8)).min(900));
                 let message = err.to_string();
+                let problem = err.problem().map(|p| p.to_value());
                 db.execute_raw(stmt(
                     backend,
-                    "UPDATE sync_state SET state = 'FAILED', error = ?, failures = ?, finished_at = ?, \
+                    "UPDATE sync_state SET state = 'FAILED', error = ?, problem = ?, failures = ?, finished_at = ?, \
                      requested_mode = ?, not_before = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? \
                      WHERE id = ? AND lease_owner = ?",
                     vec![
                         message.clone().into(),
+                        problem.into(),
                         failures.into(),
                         now.into(),
                         retry.then(|| self.mode.as_str().to_owned()).into(),

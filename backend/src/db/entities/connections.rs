@@ -25,6 +25,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub refresh_failures: i32,
     pub refresh_not_before: Option<DateTimeUtc>,
+    /// Who ended the connection (set with `DISCONNECTED`).
+    pub disconnect_source: Option<crate::db::enums::DisconnectSource>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

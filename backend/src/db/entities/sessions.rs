@@ -13,6 +13,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The Jobber user (admin) this session belongs to.
+    pub jobber_user_id: Option<String>,
+    /// Their name, for the audit log.
+    pub user_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

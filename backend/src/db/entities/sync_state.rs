@@ -23,6 +23,8 @@ pub struct Model {
     pub last_success_at: Option<DateTimeUtc>,
     pub last_full_success_at: Option<DateTimeUtc>,
     pub error: Option<String>,
+    /// Why the last attempt failed, typed (with `error`).
+    pub problem: Option<crate::db::enums::SyncProblem>,
     pub failures: i32,
     pub not_before: Option<DateTimeUtc>,
     pub lease_owner: Option<String>,
