@@ -67,6 +67,10 @@ pub struct Config {
     pub data_retention: Duration,
     /// Sync scheduling and paging.
     pub sync: SyncSettings,
+    /// `SUPPORT_URL`: where merchants get help (linked from every page; hidden when unset).
+    pub support_url: Option<Url>,
+    /// `PRIVACY_URL`: the privacy policy (linked from every page; hidden when unset).
+    pub privacy_url: Option<Url>,
 }
 
 /// How the sync of merchant data is scheduled and paged.
@@ -232,7 +236,12 @@ impl Config {
             ),
         };
 
+        let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;
+        let privacy_url = var("PRIVACY_URL").map(|_| parse_url(&var, "PRIVACY_URL", "")).transpose()?;
+
         Ok(Self {
+            support_url,
+            privacy_url,
             sync,
             secrets,
             refresh_margin,

@@ -7,7 +7,10 @@ use chrono::Utc;
 use sea_orm::EntityTrait;
 
 use crate::{
-    api::types::{Connection, ConnectionStatus, JobberAccount, JobberUser},
+    api::types::{
+        Connection, ConnectionProblem, ConnectionStatus, DisconnectSource, JobberAccount, JobberUser,
+        PreviousConnection,
+    },
     db::{Db, entities::connections},
 };
 
@@ -45,15 +48,27 @@ impl Status {
     }
 }
 
+fn api_status(status: Status) -> ConnectionStatus {
+    match status {
+        Status::Connected => ConnectionStatus::Connected,
+        Status::Degraded => ConnectionStatus::Degraded,
+        Status::NeedsReauth => ConnectionStatus::NeedsReauth,
+        Status::Disconnected => ConnectionStatus::Disconnected,
+    }
+}
+
 impl From<connections::Model> for Connection {
     fn from(m: connections::Model) -> Self {
+        let status = Status::parse(&m.status);
+        let (problem, retry_at) = match status {
+            Status::Degraded => (Some(ConnectionProblem::JobberUnavailable), m.refresh_not_before),
+            Status::NeedsReauth => (Some(ConnectionProblem::ReconnectRequired), None),
+            Status::Connected | Status::Disconnected => (None, None),
+        };
         Connection {
-            status: match Status::parse(&m.status) {
-                Status::Connected => ConnectionStatus::Connected,
-                Status::Degraded => ConnectionStatus::Degraded,
-                Status::NeedsReauth => ConnectionStatus::NeedsReauth,
-                Status::Disconnected => ConnectionStatus::Disconnected,
-            },
+            problem,
+            retry_at,
+            status: api_status(status),
             account: JobberAccount { id: m.jobber_account_id.into(), name: m.account_name },
             connected_at: m.connected_at,
             connected_by: m.connected_by_user_id.map(|id| JobberUser {
@@ -64,6 +79,23 @@ impl From<connections::Model> for Connection {
             token_expires_at: m.token_expires_at,
             last_refresh_at: m.last_refresh_at,
             last_error: m.last_error,
+        }
+    }
+}
+
+impl From<connections::Model> for PreviousConnection {
+    fn from(m: connections::Model) -> Self {
+        let status = Status::parse(&m.status);
+        let ended = status == Status::Disconnected;
+        PreviousConnection {
+            account_name: m.account_name,
+            status: api_status(status),
+            disconnected_at: m.disconnected_at.filter(|_| ended),
+            disconnected_by: m.disconnect_source.filter(|_| ended).map(|s| match s {
+                crate::db::enums::DisconnectSource::Merchant => DisconnectSource::Merchant,
+                crate::db::enums::DisconnectSource::Jobber => DisconnectSource::Jobber,
+                crate::db::enums::DisconnectSource::Operator => DisconnectSource::Operator,
+            }),
         }
     }
 }

@@ -30,6 +30,9 @@ pub mod webhooks;
 
 use std::future::Future;
 
+/// The app's name as merchants see it (the sandbox's consent page shows it too).
+pub const APP_NAME: &str = "Fieldsync";
+
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 

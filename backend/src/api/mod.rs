@@ -45,6 +45,8 @@ pub fn sdl() -> String {
 pub struct RequestCtx {
     /// The browser session, if the cookie named a live one.
     pub session: Option<crate::sessions::Session>,
+    /// The connection this browser was last signed in to (its remembering cookie), if any.
+    pub known_connection: Option<i64>,
 }
 
 /// The app state and the caller's session, or `UNAUTHENTICATED`: how every resolver that touches

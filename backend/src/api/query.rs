@@ -4,7 +4,7 @@ use super::{
     RequestCtx,
     types::{
         AppInfo, ClientConnection, Connection, Environment, InvoiceConnection, JobConnection,
-        PropertyConnection, QuoteConnection, SyncResourceStatus, WebhookEventConnection,
+        PreviousConnection, PropertyConnection, QuoteConnection, SyncResourceStatus, WebhookEventConnection,
     },
 };
 use crate::{
@@ -29,6 +29,9 @@ impl Query {
             },
             jobber_api_version: state.config.jobber.graphql_version.clone(),
             sandbox_mode: state.sandbox_mode(),
+            app_name: crate::APP_NAME.to_owned(),
+            support_url: state.config.support_url.as_ref().map(ToString::to_string),
+            privacy_url: state.config.privacy_url.as_ref().map(ToString::to_string),
         }
     }
 
@@ -39,6 +42,19 @@ impl Query {
         };
         let state = ctx.data_unchecked::<AppState>();
         Ok(state.db.live_session_connection(session).await.gql()?.map(Connection::from))
+    }
+
+    /// For a browser without a live session: the connection it was last signed in to
+    /// (remembered in an HttpOnly cookie), so the page can offer "Sign in with Jobber" for a
+    /// connection that is still live, or say what happened to one that ended. Null when the
+    /// browser has a live session (use `connection`) or has never signed in.
+    async fn previous_connection(&self, ctx: &Context<'_>) -> GqlResult<Option<PreviousConnection>> {
+        let request = ctx.data_unchecked::<RequestCtx>();
+        let Some(id) = request.known_connection.filter(|_| request.session.is_none()) else {
+            return Ok(None);
+        };
+        let state = ctx.data_unchecked::<AppState>();
+        Ok(state.db.find_connection(id).await.gql()?.map(PreviousConnection::from))
     }
 
     /// Webhook deliveries received for the signed-in merchant's account, newest first.
@@ -57,7 +73,7 @@ impl Query {
     /// Sync progress of each resource of the signed-in merchant's account.
     async fn sync_status(&self, ctx: &Context<'_>) -> GqlResult<Vec<SyncResourceStatus>> {
         let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::statuses(&state.db, &session.jobber_account_id).await.gql()
+        crate::sync::status::statuses(&state.db, &state.config.sync, &session.jobber_account_id).await.gql()
     }
 
     /// The merchant's synced clients, by name. `search` matches names, emails, phones and

@@ -73,7 +73,13 @@ impl Subscription {
                     if last.is_some() {
                         tokio::time::sleep(PROGRESS_POLL).await;
                     }
-                    match crate::sync::status::statuses(&state.db, &session.jobber_account_id).await {
+                    match crate::sync::status::statuses(
+                        &state.db,
+                        &state.config.sync,
+                        &session.jobber_account_id,
+                    )
+                    .await
+                    {
                         Ok(current) if last.as_ref() != Some(&current) => {
                             return Some((current.clone(), Some(current)));
                         }

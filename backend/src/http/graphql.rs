@@ -20,7 +20,8 @@ pub fn router(schema: AppSchema) -> Router<AppState> {
 
 async fn request_ctx(state: &AppState, headers: &HeaderMap) -> Result<RequestCtx, AppError> {
     let session = crate::sessions::from_headers(state, headers).await?;
-    Ok(RequestCtx { session })
+    let known_connection = crate::sessions::known_connection(state, headers);
+    Ok(RequestCtx { session, known_connection })
 }
 
 async fn graphql(

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, PaginatorTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::Value;
 
@@ -336,10 +336,23 @@ pub async fn browse<D: ConnectionTrait>(
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         for word in term.to_lowercase().split_whitespace() {
             let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            q = q.filter(
-                Expr::col(C::SearchText)
-                    .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            );
+            let pattern = || sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+            let own = Expr::col((sync_records::Entity, C::SearchText)).like(pattern());
+            q = q.filter(if resource == Resource::Clients {
+                own
+            } else {
+                // Rows show their client's name, so a word may match it instead (every word must
+                // match the row or its client).
+                let mut clients = Query::select();
+                clients
+                    .column(C::JobberId)
+                    .from_as(sync_records::Entity, Alias::new("owner"))
+                    .and_where(Expr::col((Alias::new("owner"), C::JobberAccountId)).eq(account_id))
+                    .and_where(Expr::col((Alias::new("owner"), C::Kind)).eq(Resource::Clients.as_str()))
+                    .and_where(Expr::col((Alias::new("owner"), C::Deleted)).eq(false))
+                    .and_where(Expr::col((Alias::new("owner"), C::SearchText)).like(pattern()));
+                own.or(Expr::col((sync_records::Entity, C::ClientJobberId)).in_subquery(clients))
+            });
         }
     }
     let total = q.clone().count(db).await?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
@@ -11,9 +11,10 @@ use super::{Mode, Resource, records, run_state, runner};
 use crate::{
     api::types::{
         Address, Client, ClientConnection, Invoice, InvoiceConnection, Job, JobConnection, PageInfo,
-        Property, PropertyConnection, Quote, QuoteConnection, SyncMode, SyncResource, SyncResourceStatus,
-        SyncRunState,
+        Property, PropertyConnection, Quote, QuoteConnection, SyncMode, SyncProblem, SyncResource,
+        SyncResourceStatus, SyncRunState, SyncSummary, SyncSummaryState,
     },
+    config::SyncSettings,
     db::{
         Db,
         entities::{sync_records, sync_state},
@@ -47,8 +48,14 @@ impl From<Resource> for SyncResource {
 }
 
 /// Per-resource sync status of the account, in display order (all five, even before the
-/// first run).
-pub async fn statuses(db: &Db, account_id: &str) -> AppResult<Vec<SyncResourceStatus>> {
+/// first run). `settings` tells when the next periodic run is due.
+pub async fn statuses(
+    db: &Db,
+    settings: &SyncSettings,
+    account_id: &str,
+) -> AppResult<Vec<SyncResourceStatus>> {
+    let now = Utc::now();
+    let interval = chrono::Duration::from_std(settings.interval).unwrap_or(chrono::Duration::MAX);
     let rows = sync_state::Entity::find()
         .filter(sync_state::Column::JobberAccountId.eq(account_id))
         .all(db.conn())
@@ -83,8 +90,12 @@ pub async fn statuses(db: &Db, account_id: &str) -> AppResult<Vec<SyncResourceSt
                     finished_at: None,
                     last_success_at: None,
                     error: None,
+                    next_run_at: None,
+                    retry_at: None,
+                    retrying: false,
+                    problem: None,
                 },
-                Some(row) => to_status(resource, row, count),
+                Some(row) => to_status(resource, row, count, now, interval),
             }
         })
         .collect())
@@ -94,7 +105,13 @@ fn to_i32(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-fn to_status(resource: Resource, row: sync_state::Model, count: i32) -> SyncResourceStatus {
+fn to_status(
+    resource: Resource,
+    row: sync_state::Model,
+    count: i32,
+    now: DateTime<Utc>,
+    interval: chrono::Duration,
+) -> SyncResourceStatus {
     let state = match row.state.as_str() {
         run_state::RUNNING => SyncRunState::Running,
         _ if row.requested_mode.is_some() && row.state != run_state::FAILED => SyncRunState::Queued,
@@ -102,6 +119,24 @@ fn to_status(resource: Resource, row: sync_state::Model, count: i32) -> SyncReso
         run_state::FAILED => SyncRunState::Failed,
         _ => SyncRunState::Queued,
     };
+    let waiting = row.not_before.filter(|t| *t > now);
+    let (next_run_at, retry_at, retrying) = match state {
+        SyncRunState::Running => (None, waiting, waiting.is_some()),
+        SyncRunState::Queued => (None, None, false),
+        SyncRunState::Done => (row.finished_at.and_then(|f| f.checked_add_signed(interval)), None, false),
+        // Retried only when a mode is requested again (not when the merchant must reconnect).
+        SyncRunState::Failed if row.requested_mode.is_some() => {
+            let at = row.not_before.unwrap_or(now);
+            (Some(at), Some(at), false)
+        }
+        SyncRunState::Failed => (None, None, false),
+    };
+    let problem = match state {
+        SyncRunState::Failed => row.problem,
+        SyncRunState::Running if retrying => row.problem,
+        _ => None,
+    }
+    .map(api_problem);
     SyncResourceStatus {
         resource: resource.into(),
         state,
@@ -116,6 +151,71 @@ fn to_status(resource: Resource, row: sync_state::Model, count: i32) -> SyncReso
         finished_at: row.finished_at,
         last_success_at: row.last_success_at,
         error: row.error,
+        next_run_at,
+        retry_at,
+        retrying,
+        problem,
+    }
+}
+
+fn api_problem(p: crate::db::enums::SyncProblem) -> SyncProblem {
+    use crate::db::enums::SyncProblem as P;
+    match p {
+        P::RateLimited => SyncProblem::RateLimited,
+        P::JobberUnavailable => SyncProblem::JobberUnavailable,
+        P::Unexpected => SyncProblem::Unexpected,
+        P::ReconnectRequired => SyncProblem::ReconnectRequired,
+    }
+}
+
+/// How serious a problem is, for picking the one a summary shows.
+fn severity(p: SyncProblem) -> u8 {
+    match p {
+        SyncProblem::ReconnectRequired => 3,
+        SyncProblem::Unexpected => 2,
+        SyncProblem::JobberUnavailable => 1,
+        SyncProblem::RateLimited => 0,
+    }
+}
+
+/// One summary of the account's freshness from its per-resource statuses.
+pub fn summary(statuses: &[SyncResourceStatus]) -> SyncSummary {
+    let any = |f: &dyn Fn(&SyncResourceStatus) -> bool| statuses.iter().any(f);
+    let failed_for_good = |s: &SyncResourceStatus| s.state == SyncRunState::Failed && s.retry_at.is_none();
+    let waiting_to_retry =
+        |s: &SyncResourceStatus| s.retrying || (s.state == SyncRunState::Failed && s.retry_at.is_some());
+    let never_synced = statuses.iter().all(|s| s.last_success_at.is_none());
+    let state = if any(&failed_for_good) {
+        SyncSummaryState::Failed
+    } else if any(&waiting_to_retry) {
+        SyncSummaryState::Retrying
+    } else if never_synced {
+        if any(&|s| s.state == SyncRunState::Running) {
+            SyncSummaryState::Syncing
+        } else {
+            SyncSummaryState::NotStarted
+        }
+    } else if any(&|s| matches!(s.state, SyncRunState::Running | SyncRunState::Queued)) {
+        SyncSummaryState::Syncing
+    } else {
+        SyncSummaryState::UpToDate
+    };
+    let last_synced_at = statuses
+        .iter()
+        .map(|s| s.last_success_at)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().min());
+    let next_sync_at = if any(&|s| matches!(s.state, SyncRunState::Running | SyncRunState::Queued)) {
+        None
+    } else {
+        statuses.iter().filter_map(|s| s.next_run_at).min()
+    };
+    SyncSummary {
+        state,
+        last_synced_at,
+        next_sync_at,
+        retry_at: statuses.iter().filter_map(|s| s.retry_at).min(),
+        problem: statuses.iter().filter_map(|s| s.problem).max_by_key(|p| severity(*p)),
     }
 }
 
@@ -149,7 +249,7 @@ pub async fn request(
         ))
         .await?;
     state.sync.wake.notify_one();
-    statuses(&state.db, account_id).await
+    statuses(&state.db, &state.config.sync, account_id).await
 }
 
 /// Offset cursors: opaque to clients, checked on the way in.
@@ -222,6 +322,15 @@ fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
         .and_then(Value::as_str)
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Jobber sends dates as midnight in the account's time zone (`2026-12-15T00:00:00-07:00`): the
+/// calendar date is the one in that offset, not in UTC.
+fn date(v: &Value, key: &str) -> Option<NaiveDate> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.date_naive())
 }
 
 fn address(v: Option<&Value>) -> Option<Address> {
@@ -392,8 +501,8 @@ pub async fn invoices(
                 subtotal: num(&v, &["amounts", "subtotal"]),
                 total: r.amount,
                 balance: r.balance,
-                issued_date: time(&v, "issuedDate"),
-                due_date: time(&v, "dueDate"),
+                issued_date: date(&v, "issuedDate"),
+                due_date: date(&v, "dueDate"),
                 created_at: time(&v, "createdAt"),
                 updated_at: r.jobber_updated_at,
             })

@@ -11,6 +11,12 @@ pub struct AppInfo {
     pub jobber_api_version: String,
     /// True when the app talks to the built-in Jobber sandbox instead of Jobber.
     pub sandbox_mode: bool,
+    /// The app's name as merchants see it.
+    pub app_name: String,
+    /// Where merchants get help (`SUPPORT_URL`); null when unset.
+    pub support_url: Option<String>,
+    /// The privacy policy (`PRIVACY_URL`); null when unset.
+    pub privacy_url: Option<String>,
 }
 
 /// Where an instance runs.

@@ -1,8 +1,9 @@
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
 use chrono::{DateTime, Utc};
 
 /// A merchant's connection between Jobber and this app, as the signed-in browser session sees it.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
+#[graphql(complex)]
 pub struct Connection {
     /// Health of the connection.
     pub status: ConnectionStatus,
@@ -16,8 +17,51 @@ pub struct Connection {
     pub token_expires_at: Option<DateTime<Utc>>,
     /// When the tokens were last refreshed.
     pub last_refresh_at: Option<DateTime<Utc>>,
-    /// A safe, human-readable description of the last problem talking to Jobber (never a token).
+    /// A safe, human-readable description of the last problem talking to Jobber (never a token);
+    /// developer text, for support: merchant-facing pages show `problem`.
     pub last_error: Option<String>,
+    /// What is wrong right now, typed so a page can say it in the merchant's words and offer the
+    /// fix; null when nothing is.
+    pub problem: Option<ConnectionProblem>,
+    /// When the app next tries Jobber again after a transient failure (`DEGRADED`); null otherwise.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// What is wrong with a connection.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionProblem {
+    /// Jobber is failing for now (outage, throttling): nothing for the merchant to do; the app
+    /// retries at `retryAt`.
+    JobberUnavailable,
+    /// Jobber no longer accepts this connection (token revoked, app disconnected in Jobber): the
+    /// merchant must reconnect (`/auth/jobber`).
+    ReconnectRequired,
+}
+
+/// For a browser without a live session: the connection it was last signed in to.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct PreviousConnection {
+    /// The Jobber account's business name.
+    pub account_name: String,
+    /// The connection's status now: CONNECTED, DEGRADED or NEEDS_REAUTH mean the app is still
+    /// installed (sign in through Jobber); DISCONNECTED means it ended.
+    pub status: ConnectionStatus,
+    /// When it ended (DISCONNECTED only).
+    pub disconnected_at: Option<DateTime<Utc>>,
+    /// Who ended it (DISCONNECTED only).
+    pub disconnected_by: Option<DisconnectSource>,
+}
+
+/// Who ended a connection.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DisconnectSource {
+    /// The merchant pressed Disconnect in this app.
+    Merchant,
+    /// Jobber: the Marketplace's Disconnect button, or Jobber ended the connection
+    /// (`APP_DISCONNECT`).
+    Jobber,
+    /// The app's support team (operator console).
+    Operator,
 }
 
 /// Health of a connection.
@@ -51,4 +95,17 @@ pub struct JobberUser {
     pub name: Option<String>,
     /// Email address.
     pub email: Option<String>,
+}
+
+#[ComplexObject]
+impl Connection {
+    /// One summary of data freshness across every synced resource of the account.
+    async fn sync(&self, ctx: &Context<'_>) -> crate::error::GqlResult<super::SyncSummary> {
+        use crate::error::GqlResultExt;
+        let state = ctx.data_unchecked::<crate::state::AppState>();
+        let statuses = crate::sync::status::statuses(&state.db, &state.config.sync, self.account.id.as_str())
+            .await
+            .gql()?;
+        Ok(crate::sync::status::summary(&statuses))
+    }
 }

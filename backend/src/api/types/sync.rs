@@ -1,5 +1,5 @@
 use async_graphql::{Enum, ID, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::PageInfo;
 
@@ -57,8 +57,65 @@ pub struct SyncResourceStatus {
     pub finished_at: Option<DateTime<Utc>>,
     /// When a run last completed successfully.
     pub last_success_at: Option<DateTime<Utc>>,
-    /// Why the last run failed.
+    /// Why the last run failed (developer text, for support: show `problem` to merchants).
     pub error: Option<String>,
+    /// When this resource's next automatic run is due (periodic), or its retry after a failure;
+    /// null while a run is queued or in progress, and when nothing is scheduled (e.g. the
+    /// connection must be reconnected first).
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// When the current run (while `retrying`) or a failed run is tried again.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// True while the current run waits to retry after Jobber failed; it carries on where it
+    /// stopped.
+    pub retrying: bool,
+    /// Why the last attempt failed, typed; null when it did not.
+    pub problem: Option<SyncProblem>,
+}
+
+/// Why a sync attempt failed, in terms a merchant-facing page can act on.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SyncProblem {
+    /// Jobber is down or answering errors; retried automatically.
+    JobberUnavailable,
+    /// Jobber's rate limits; retried automatically.
+    RateLimited,
+    /// The connection no longer works: the merchant must reconnect.
+    ReconnectRequired,
+    /// Something unexpected on our side; retried automatically, support can see details.
+    Unexpected,
+}
+
+/// How fresh the merchant's synced data is, across every resource.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SyncSummaryState {
+    /// Never synced yet (the first sync is queued).
+    NotStarted,
+    /// A run is in progress (or about to start) for at least one resource.
+    Syncing,
+    /// Every resource finished its last run successfully.
+    UpToDate,
+    /// A run hit a transient Jobber failure and waits to retry (see `retryAt`).
+    Retrying,
+    /// The last run of at least one resource failed and needs the merchant (`problem` =
+    /// RECONNECT_REQUIRED), or failed unexpectedly.
+    Failed,
+}
+
+/// One summary of data freshness across every synced resource.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct SyncSummary {
+    /// Where the account's sync stands as a whole.
+    pub state: SyncSummaryState,
+    /// When the data was last complete: the oldest `lastSuccessAt` across resources; null
+    /// before every resource finished a first sync.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// When the next automatic check is due (the earliest across resources); null while a run is
+    /// queued or in progress.
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// When a failing or retrying resource is tried again (the earliest); null when none is.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Why it is not up to date, when it is not (the most serious across resources).
+    pub problem: Option<SyncProblem>,
 }
 
 /// A postal address.
@@ -158,8 +215,10 @@ pub struct Invoice {
     pub total: Option<f64>,
     /// What is still owed.
     pub balance: Option<f64>,
-    pub issued_date: Option<DateTime<Utc>>,
-    pub due_date: Option<DateTime<Utc>>,
+    /// The issue date: Jobber's calendar date in the account's own time zone.
+    pub issued_date: Option<NaiveDate>,
+    /// The due date: Jobber's calendar date in the account's own time zone.
+    pub due_date: Option<NaiveDate>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
 }
