@@ -67,6 +67,7 @@ async fn start_sandbox(config: &Config) -> anyhow::Result<(Sandbox, Url)> {
         redirect_uris: vec![callback_url(config)],
         webhook_url: Some(config.app_base_url.join("webhooks/jobber")?),
         records_per_account: RecordCounts::uniform(config.jobber.sandbox_records_per_kind),
+        app_name: crate::APP_NAME.to_owned(),
         ..SandboxConfig::default()
     });
     let serving = sandbox.clone();

@@ -10,7 +10,7 @@ use axum::{
     Router,
     extract::{Query, State},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use axum_extra::extract::{
@@ -100,9 +100,9 @@ async fn manage(
 
 async fn finish_connect(state: &AppState, code: &str) -> Response {
     match connect::connect_with_code(state, code).await {
-        Ok(connection) => match sessions::start(state, &connection).await {
-            Ok(cookie) => {
-                let jar = SignedCookieJar::new(state.keys.cookies.clone()).add(cookie);
+        Ok(arrival) => match sessions::start(state, &arrival.connection, &arrival.user).await {
+            Ok([session, known]) => {
+                let jar = SignedCookieJar::new(state.keys.cookies.clone()).add(session).add(known);
                 (jar, Redirect::to("/manage")).into_response()
             }
             Err(err) => crate::error::AppError::from(err).into_response(),
@@ -123,14 +123,13 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-fn state_mismatch_page() -> (StatusCode, Html<&'static str>) {
-    (
+fn state_mismatch_page() -> Response {
+    use crate::http::pages::{Action, render};
+    render(
         StatusCode::BAD_REQUEST,
-        Html(
-            "<!doctype html><title>Connection not completed</title>\
-             <h1>We couldn't verify this sign-in</h1>\
-             <p>The link did not come from a connection this browser started, so nothing was connected.</p>\
-             <p><a href=\"/auth/jobber\">Start again</a></p>",
-        ),
+        "Connection not completed",
+        "We couldn't verify this sign-in",
+        &["The link did not come from a connection this browser started, so nothing was connected."],
+        &[Action::Link { label: "Start again", href: "/auth/jobber", primary: true }],
     )
 }

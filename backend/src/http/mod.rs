@@ -4,6 +4,7 @@
 mod auth;
 mod graphql;
 mod health;
+pub(crate) mod pages;
 pub(crate) mod spa;
 mod webhooks;
 

@@ -1,6 +1,9 @@
 //! Serves the built single-page app with history fallback.
 //!
-//! Existing files come from `SPA_DIR` (hashed `/assets/*` are cached for a year). A GET that
+//! Existing files come from `SPA_DIR` (hashed `/assets/*` are cached for a year and `immutable`;
+//! everything else, `index.html` included, is revalidated). When the build wrote `X.br` / `X.gz`
+//! beside a file, browsers that accept them get those (brotli first), with `Vary:
+//! Accept-Encoding`. A GET that
 //! accepts HTML on an unknown path gets `index.html`, so client-side routes survive a reload. API
 //! paths (`/graphql*`, `/auth/*`, `/webhooks/*`, operations routes) and anything that looks like
 //! a file (`/assets/x.js`) never do: they get a plain 404.
@@ -13,7 +16,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use tower::{ServiceExt, service_fn, util::BoxCloneSyncService};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// Path prefixes owned by the server, never answered with the SPA.
 const RESERVED: &[&str] =
@@ -21,7 +24,8 @@ const RESERVED: &[&str] =
 
 /// The fallback service for every path no route matched.
 pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infallible> {
-    let files = ServeDir::new(dir).append_index_html_on_directories(false);
+    let files =
+        ServeDir::new(dir).append_index_html_on_directories(false).precompressed_br().precompressed_gzip();
     let index = dir.join("index.html");
     BoxCloneSyncService::new(service_fn(move |req: Request<Body>| {
         let files = files.clone();
@@ -29,6 +33,7 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
         async move {
             let path = req.uri().path().to_owned();
             let wants_html = accepts_html(&req);
+            let encodings = req.headers().get(header::ACCEPT_ENCODING).cloned();
             let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
             if is_get && path != "/" && !path.ends_with('/') {
                 let res =
@@ -43,7 +48,7 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
             if is_reserved(&path) || looks_like_file(&path) || !wants_html {
                 return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
             }
-            Ok(serve_index(&index).await)
+            Ok(serve_index(&index, encodings).await)
         }
     }))
 }
@@ -71,26 +76,35 @@ fn accepts_html_headers(headers: &axum::http::HeaderMap) -> bool {
 fn with_cache_headers(path: &str, mut res: Response) -> Response {
     let value = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    // The same URL answers differently per Accept-Encoding (precompressed variants).
+    res.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     res
 }
 
 /// `index.html` for a GET that accepts HTML (a route the SPA owns, e.g. `/manage`), else 404.
 pub async fn index_response(dir: &Path, headers: &axum::http::HeaderMap) -> Response {
     if accepts_html_headers(headers) {
-        serve_index(&dir.join("index.html")).await
+        serve_index(&dir.join("index.html"), headers.get(header::ACCEPT_ENCODING).cloned()).await
     } else {
         (StatusCode::NOT_FOUND, "Not found").into_response()
     }
 }
 
-async fn serve_index(index: &Path) -> Response {
-    match tokio::fs::read(index).await {
-        Ok(bytes) => {
-            let mut res = Html(bytes).into_response();
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            res
-        }
-        Err(_) => (
+async fn serve_index(index: &Path, accept_encoding: Option<HeaderValue>) -> Response {
+    let mut req = Request::new(Body::empty());
+    if let Some(v) = accept_encoding {
+        req.headers_mut().insert(header::ACCEPT_ENCODING, v);
+    }
+    let res = ServeFile::new(index)
+        .precompressed_br()
+        .precompressed_gzip()
+        .oneshot(req)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| match e {});
+    match res.status() {
+        StatusCode::OK => with_cache_headers("/index.html", res),
+        _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             Html(
                 "<!doctype html><title>Fieldsync</title><h1>The web app is not built</h1>\

@@ -3,6 +3,7 @@
 
 mod connect;
 mod foundation;
+mod merchant;
 mod support;
 mod sync;
 mod tokens;
