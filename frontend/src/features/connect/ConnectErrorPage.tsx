@@ -1,4 +1,4 @@
-import { Banner } from "@jobber/components/Banner";
+import { LazyBanner as Banner } from "../shared/LazyBanner";
 import { Button } from "@jobber/components/Button";
 import { useSearchParams } from "react-router-dom";
 import { AUTH_START_URL, useFullPageNavigate } from "../../app/navigation";

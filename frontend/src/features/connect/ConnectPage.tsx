@@ -1,4 +1,4 @@
-import { Banner } from "@jobber/components/Banner";
+import { LazyBanner as Banner } from "../shared/LazyBanner";
 import { Navigate } from "react-router-dom";
 import { useRequest } from "../../app/request";
 import { ConnectionPresenceDocument } from "../../gql-shell/graphql";

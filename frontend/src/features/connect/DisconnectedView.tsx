@@ -1,4 +1,4 @@
-import { Banner } from "@jobber/components/Banner";
+import { LazyBanner as Banner } from "../shared/LazyBanner";
 import { Button } from "@jobber/components/Button";
 import { Text } from "@jobber/components/Text";
 import { useAppName } from "../../app/appInfo";
