@@ -22,6 +22,15 @@ export type Scalars = {
    * The input/output is a string in RFC3339 format.
    */
   DateTime: { input: string; output: string; }
+  /**
+   * ISO 8601 calendar date without timezone.
+   * Format: %Y-%m-%d
+   *
+   * # Examples
+   *
+   * * `1994-11-13`
+   * * `2000-02-24`
+   */
   NaiveDate: { input: string; output: string; }
 };
 
@@ -38,14 +47,17 @@ export type Address = {
 /** Facts about this deployment of the app. */
 export type AppInfo = {
   __typename?: 'AppInfo';
+  /** The app's name as merchants see it. */
   appName: Scalars['String']['output'];
   /** Where this instance runs. */
   environment: Environment;
   /** The X-JOBBER-GRAPHQL-VERSION this app sends to Jobber. */
   jobberApiVersion: Scalars['String']['output'];
+  /** The privacy policy (`PRIVACY_URL`); null when unset. */
   privacyUrl: Maybe<Scalars['String']['output']>;
   /** True when the app talks to the built-in Jobber sandbox instead of Jobber. */
   sandboxMode: Scalars['Boolean']['output'];
+  /** Where merchants get help (`SUPPORT_URL`); null when unset. */
   supportUrl: Maybe<Scalars['String']['output']>;
   /** The app's version (semver, from the backend crate). */
   version: Scalars['String']['output'];
@@ -94,21 +106,39 @@ export type Connection = {
   connectedAt: Scalars['DateTime']['output'];
   /** The Jobber user who connected the app. */
   connectedBy: Maybe<JobberUser>;
-  /** A safe, human-readable description of the last problem talking to Jobber (never a token). */
+  /**
+   * A safe, human-readable description of the last problem talking to Jobber (never a token);
+   * developer text, for support: merchant-facing pages show `problem`.
+   */
   lastError: Maybe<Scalars['String']['output']>;
   /** When the tokens were last refreshed. */
   lastRefreshAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * What is wrong right now, typed so a page can say it in the merchant's words and offer the
+   * fix; null when nothing is.
+   */
   problem: Maybe<ConnectionProblem>;
+  /** When the app next tries Jobber again after a transient failure (`DEGRADED`); null otherwise. */
   retryAt: Maybe<Scalars['DateTime']['output']>;
   /** Health of the connection. */
   status: ConnectionStatus;
+  /** One summary of data freshness across every synced resource of the account. */
   sync: SyncSummary;
   /** When the current access token expires. */
   tokenExpiresAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** What is wrong with a connection. */
 export type ConnectionProblem =
+  /**
+   * Jobber is failing for now (outage, throttling): nothing for the merchant to do; the app
+   * retries at `retryAt`.
+   */
   | 'JOBBER_UNAVAILABLE'
+  /**
+   * Jobber no longer accepts this connection (token revoked, app disconnected in Jobber): the
+   * merchant must reconnect (`/auth/jobber`).
+   */
   | 'RECONNECT_REQUIRED';
 
 /** Health of a connection. */
@@ -133,9 +163,16 @@ export type DisconnectPayload = {
   message: Maybe<Scalars['String']['output']>;
 };
 
+/** Who ended a connection. */
 export type DisconnectSource =
+  /**
+   * Jobber: the Marketplace's Disconnect button, or Jobber ended the connection
+   * (`APP_DISCONNECT`).
+   */
   | 'JOBBER'
+  /** The merchant pressed Disconnect in this app. */
   | 'MERCHANT'
+  /** The app's support team (operator console). */
   | 'OPERATOR';
 
 /** Where an instance runs. */
@@ -153,11 +190,13 @@ export type Invoice = {
   clientId: Maybe<Scalars['ID']['output']>;
   clientName: Maybe<Scalars['String']['output']>;
   createdAt: Maybe<Scalars['DateTime']['output']>;
-  dueDate: Maybe<Scalars['DateTime']['output']>;
+  /** The due date: Jobber's calendar date in the account's own time zone. */
+  dueDate: Maybe<Scalars['NaiveDate']['output']>;
   /** Jobber's id. */
   id: Scalars['ID']['output'];
   invoiceNumber: Maybe<Scalars['Int']['output']>;
-  issuedDate: Maybe<Scalars['DateTime']['output']>;
+  /** The issue date: Jobber's calendar date in the account's own time zone. */
+  issuedDate: Maybe<Scalars['NaiveDate']['output']>;
   /** Jobber's invoice status, e.g. `awaiting_payment`, `paid`. */
   status: Maybe<Scalars['String']['output']>;
   subject: Scalars['String']['output'];
@@ -258,11 +297,19 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** For a browser without a live session: the connection it was last signed in to. */
 export type PreviousConnection = {
   __typename?: 'PreviousConnection';
+  /** The Jobber account's business name. */
   accountName: Scalars['String']['output'];
+  /** When it ended (DISCONNECTED only). */
   disconnectedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Who ended it (DISCONNECTED only). */
   disconnectedBy: Maybe<DisconnectSource>;
+  /**
+   * The connection's status now: CONNECTED, DEGRADED or NEEDS_REAUTH mean the app is still
+   * installed (sign in through Jobber); DISCONNECTED means it ended.
+   */
   status: ConnectionStatus;
 };
 
@@ -305,6 +352,12 @@ export type Query = {
   invoices: InvoiceConnection;
   /** The merchant's synced jobs, newest number first. `search` matches the title and `#number`. */
   jobs: JobConnection;
+  /**
+   * For a browser without a live session: the connection it was last signed in to
+   * (remembered in an HttpOnly cookie), so the page can offer "Sign in with Jobber" for a
+   * connection that is still live, or say what happened to one that ended. Null when the
+   * browser has a live session (use `connection`) or has never signed in.
+   */
   previousConnection: Maybe<PreviousConnection>;
   /** The merchant's synced properties, by address. `search` matches the address. */
   properties: PropertyConnection;
@@ -406,10 +459,15 @@ export type SyncMode =
   /** Only what changed since the last run. */
   | 'INCREMENTAL';
 
+/** Why a sync attempt failed, in terms a merchant-facing page can act on. */
 export type SyncProblem =
+  /** Jobber is down or answering errors; retried automatically. */
   | 'JOBBER_UNAVAILABLE'
+  /** Jobber's rate limits; retried automatically. */
   | 'RATE_LIMITED'
+  /** The connection no longer works: the merchant must reconnect. */
   | 'RECONNECT_REQUIRED'
+  /** Something unexpected on our side; retried automatically, support can see details. */
   | 'UNEXPECTED';
 
 /** A kind of Jobber data this app syncs. */
@@ -425,7 +483,7 @@ export type SyncResourceStatus = {
   __typename?: 'SyncResourceStatus';
   /** Items of this resource stored for the account now. */
   count: Scalars['Int']['output'];
-  /** Why the last run failed. */
+  /** Why the last run failed (developer text, for support: show `problem` to merchants). */
   error: Maybe<Scalars['String']['output']>;
   /** Items fetched by the current (or last) run. */
   fetched: Scalars['Int']['output'];
@@ -435,10 +493,22 @@ export type SyncResourceStatus = {
   lastSuccessAt: Maybe<Scalars['DateTime']['output']>;
   /** The current (or last) run's mode. */
   mode: Maybe<SyncMode>;
+  /**
+   * When this resource's next automatic run is due (periodic), or its retry after a failure;
+   * null while a run is queued or in progress, and when nothing is scheduled (e.g. the
+   * connection must be reconnected first).
+   */
   nextRunAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last attempt failed, typed; null when it did not. */
   problem: Maybe<SyncProblem>;
   /** Which resource. */
   resource: SyncResource;
+  /** When the current run (while `retrying`) or a failed run is tried again. */
+  retryAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * True while the current run waits to retry after Jobber failed; it carries on where it
+   * stopped.
+   */
   retrying: Scalars['Boolean']['output'];
   /** When the current (or last) run started. */
   startedAt: Maybe<Scalars['DateTime']['output']>;
@@ -462,20 +532,41 @@ export type SyncRunState =
   /** Fetching now. */
   | 'RUNNING';
 
+/** One summary of data freshness across every synced resource. */
 export type SyncSummary = {
   __typename?: 'SyncSummary';
+  /**
+   * When the data was last complete: the oldest `lastSuccessAt` across resources; null
+   * before every resource finished a first sync.
+   */
   lastSyncedAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * When the next automatic check is due (the earliest across resources); null while a run is
+   * queued or in progress.
+   */
   nextSyncAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why it is not up to date, when it is not (the most serious across resources). */
   problem: Maybe<SyncProblem>;
+  /** When a failing or retrying resource is tried again (the earliest); null when none is. */
   retryAt: Maybe<Scalars['DateTime']['output']>;
+  /** Where the account's sync stands as a whole. */
   state: SyncSummaryState;
 };
 
+/** How fresh the merchant's synced data is, across every resource. */
 export type SyncSummaryState =
+  /**
+   * The last run of at least one resource failed and needs the merchant (`problem` =
+   * RECONNECT_REQUIRED), or failed unexpectedly.
+   */
   | 'FAILED'
+  /** Never synced yet (the first sync is queued). */
   | 'NOT_STARTED'
+  /** A run hit a transient Jobber failure and waits to retry (see `retryAt`). */
   | 'RETRYING'
+  /** A run is in progress (or about to start) for at least one resource. */
   | 'SYNCING'
+  /** Every resource finished its last run successfully. */
   | 'UP_TO_DATE';
 
 /** A webhook delivery from Jobber, as recorded in the inbox. */
