@@ -19,10 +19,20 @@ pub struct SandboxConfig {
     pub token_lifetime: Duration,
     /// Lifetime of authorization codes.
     pub code_lifetime: Duration,
-    /// The Jobber accounts that exist, each with one admin user.
+    /// The Jobber accounts that exist, each with one admin user (more can be added with
+    /// [`crate::Sandbox::add_user`]). [`AccountSeed::numbered`] makes a fleet.
     pub accounts: Vec<AccountSeed>,
     /// How many records of each kind every account is seeded with.
     pub records_per_account: RecordCounts,
+    /// Visits seeded per job: job number `n` gets `1 + (n - 1) % visits_per_job` of them (so
+    /// with 2, jobs alternate between one and two visits); 0 seeds none.
+    pub visits_per_job: usize,
+    /// Whether recording, editing or deleting a payment also sends `INVOICE_UPDATE` for the
+    /// invoice whose balance it changed. Jobber's docs do not say (UNCERTAIN); the default
+    /// (`false`) sends only `PAYMENT_*`, so an app must handle those itself.
+    pub payment_sends_invoice_update: bool,
+    /// Whether webhooks are delivered at start; see [`crate::Sandbox::set_webhooks_enabled`].
+    pub webhooks_enabled: bool,
     /// The query-cost leaky bucket.
     pub bucket: BucketConfig,
     /// The DDoS ceiling: at most this many requests per window per app/account (HTTP 429 past it).
@@ -61,6 +71,24 @@ impl AccountSeed {
             user_last_name: last.to_owned(),
             user_email: email.to_owned(),
         }
+    }
+
+    /// `n` accounts for fleet tests and benchmarks: `Sandbox Account 001` … with admins
+    /// `Admin 001 <admin001@account001.example>` …, numbered from 1 and zero-padded to at least
+    /// three digits so names sort in seed order.
+    pub fn numbered(n: usize) -> Vec<Self> {
+        let width = n.to_string().len().max(3);
+        (1..=n)
+            .map(|i| {
+                let num = format!("{i:0width$}");
+                Self::new(
+                    &format!("Sandbox Account {num}"),
+                    "Admin",
+                    &num,
+                    &format!("admin{num}@account{num}.example"),
+                )
+            })
+            .collect()
     }
 }
 
@@ -140,6 +168,9 @@ impl Default for SandboxConfig {
                 AccountSeed::new("Spark Electric Co.", "Sam", "Spark", "sam@sparkelectric.example"),
             ],
             records_per_account: RecordCounts::default(),
+            visits_per_job: 2,
+            payment_sends_invoice_update: false,
+            webhooks_enabled: true,
             bucket: BucketConfig::default(),
             request_limit: Some((2500, Duration::from_secs(300))),
             webhook_url: None,

@@ -1,5 +1,5 @@
-//! Fault injection: latency, GraphQL 5xx, forced THROTTLED and 429, token endpoint failures and
-//! webhook drop/duplicate/reorder. Counts ("the next N") are exact; the one probability (the
+//! Fault injection: latency, GraphQL 5xx, forced THROTTLED and 429, token endpoint failures, a
+//! delayed answer to refresh grants, and webhook drop/duplicate/reorder. Counts ("the next N") are exact; the one probability (the
 //! GraphQL error rate) draws from an RNG seeded from `seed`, so runs repeat.
 
 use std::sync::{Arc, Mutex};
@@ -30,6 +30,10 @@ pub struct Faults {
     pub rate_limit_next: u32,
     /// The next N token requests get a 503.
     pub token_5xx_next: u32,
+    /// A `refresh_token` grant rotates at once (the redeemed refresh token dies and the new
+    /// pair is live) and only then waits this long before answering, so an app that stops
+    /// waiting (shut down mid-refresh) never learns the new pair.
+    pub refresh_delay_ms: u64,
     /// The next N webhook events are never delivered.
     pub webhook_drop_next: u32,
     /// The next N webhook events are delivered twice.
@@ -90,6 +94,10 @@ impl FaultStore {
 
     pub fn take_rate_limit(&self) -> bool {
         take(&mut crate::lock(&self.faults).rate_limit_next)
+    }
+
+    pub fn refresh_delay(&self) -> Duration {
+        Duration::from_millis(crate::lock(&self.faults).refresh_delay_ms)
     }
 
     pub fn take_token_5xx(&self) -> bool {
@@ -163,6 +171,13 @@ impl FaultHandle {
     /// The next `n` token requests fail with 503.
     pub fn fail_token_next(&self, n: u32) {
         self.0.faults.update(|f| f.token_5xx_next = n);
+    }
+
+    /// Refresh grants rotate at once and answer only after `delay` (see
+    /// [`Faults::refresh_delay_ms`]).
+    pub fn set_refresh_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.0.faults.update(|f| f.refresh_delay_ms = ms);
     }
 
     /// The next `n` webhook events are dropped.

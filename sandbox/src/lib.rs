@@ -4,36 +4,47 @@
 //!
 //! Map:
 //! - `config`: [`SandboxConfig`] and its parts.
-//! - `store`: accounts and records in memory, deterministic seeding, paging.
+//! - `store`: accounts, users and records in memory, deterministic seeding, paging.
+//! - `changes`: the changes Jobber's own UI makes (visits, payments, payouts, closing jobs,
+//!   sending and approving quotes, users) and the webhooks each raises.
 //! - `oauth`: `/api/oauth/authorize` (consent page) and `/api/oauth/token`.
 //! - `graphql`: `/api/graphql`: the schema (async-graphql, Jobber's type names), query cost,
 //!   the leaky bucket and the request ceiling.
-//! - `webhooks`: signing and background delivery with retries.
+//! - `webhooks`: signing, background delivery with retries, the delivery switch.
+//! - `topics`: Jobber's webhook topics, in one list.
+//! - `usage`: per-token usage, the refresh log, in-flight GraphQL requests per operation.
 //! - `faults`: fault injection.
 //! - `admin`: `/sandbox/...` JSON routes and the HTML dashboard.
 //!
 //! The sandbox must never talk to the real Jobber and never persist anything.
 
 mod admin;
+mod changes;
 mod config;
 mod faults;
 mod graphql;
+mod html;
 pub mod ids;
 mod oauth;
 mod store;
+pub mod topics;
+mod usage;
 pub mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use url::Url;
 
+pub use changes::{PaymentInput, PayoutInput, UserInput, VisitInput};
 pub use config::{AccountSeed, BucketConfig, RecordCounts, SandboxConfig, WebhookRetry};
 pub use faults::{FaultHandle, Faults};
 pub use graphql::{SandboxSchema, sdl};
-pub use store::RecordKind;
+pub use store::{PaymentMethod, PayoutStatus, RecordKind};
+pub use usage::{OperationConcurrency, RefreshLogEntry, TokenUsage, token_fingerprint};
 
 use store::{AccountData, ClientRec, IdCounters, PropertyRec, Text, WorkRec};
 
@@ -55,7 +66,11 @@ pub enum SandboxError {
     /// No record of this kind with this id in the account.
     #[error("no {0:?} with id {1} in this account")]
     UnknownRecord(RecordKind, String),
-    /// The record needs something the account does not have (e.g. a job needs a property).
+    /// No visit, payment, payout or user with this id in the account.
+    #[error("no {0} with id {1} in this account")]
+    UnknownItem(&'static str, String),
+    /// The record needs something the account does not have (e.g. a job needs a property), or
+    /// the change is not allowed in the record's state.
     #[error("{0}")]
     InvalidInput(String),
 }
@@ -79,6 +94,12 @@ pub struct Stats {
     pub app_disconnect_calls: BTreeMap<String, u64>,
     /// Webhook delivery counters.
     pub webhook_deliveries: WebhookStats,
+    /// Every access token ever issued, oldest first (named by fingerprint, never the token).
+    pub tokens: Vec<TokenUsage>,
+    /// Every successful refresh grant, oldest first.
+    pub refresh_log: Vec<RefreshLogEntry>,
+    /// In-flight GraphQL requests per (account, operation name), sorted by both.
+    pub graphql_concurrency: Vec<OperationConcurrency>,
 }
 
 /// Webhook delivery counters.
@@ -95,6 +116,9 @@ pub struct WebhookStats {
     pub dropped: u64,
     /// Events discarded because no webhook URL was set.
     pub without_url: u64,
+    /// Events discarded because webhook deliveries were switched off (raised while off, or
+    /// still queued or being retried when they were switched off). Never delivered later.
+    pub suppressed: u64,
 }
 
 /// What `accounts()` and `GET /sandbox/accounts` tell about an account.
@@ -109,11 +133,13 @@ pub struct AccountInfo {
     pub name: String,
     /// Whether the app is connected (Allow clicked, not disconnected since).
     pub app_connected: bool,
-    /// The admin user.
+    /// The account owner (the seeded admin).
     pub user: UserInfo,
+    /// Every user of the account, the owner first.
+    pub users: Vec<UserInfo>,
 }
 
-/// An account's admin user.
+/// A user of an account (all sandbox users are admins).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
@@ -123,6 +149,8 @@ pub struct UserInfo {
     pub name: String,
     /// Email.
     pub email: String,
+    /// Whether this is the account owner (the seeded admin, first in `users`).
+    pub is_account_owner: bool,
 }
 
 /// Fields for `create_record`/`update_record`. Each applies to the kinds that have it; the
@@ -152,6 +180,7 @@ pub struct RecordInput {
 /// An authorization code waiting to be exchanged.
 pub(crate) struct CodeRec {
     pub account: u64,
+    pub user: u64,
     pub redirect_uri: String,
     pub expires_at: Instant,
 }
@@ -169,11 +198,14 @@ pub(crate) struct AccessRec {
     pub exp: i64,
     pub forced_expired: bool,
     pub revoked: Option<Revoked>,
+    pub log: usage::TokenLog,
 }
 
 pub(crate) struct RefreshRec {
     pub account: u64,
     pub user: u64,
+    /// The access token issued with it (what a refresh with it replaces).
+    pub access: String,
 }
 
 /// The query-cost bucket of one app/account pair.
@@ -195,17 +227,25 @@ pub(crate) struct State {
     pub codes: HashMap<String, CodeRec>,
     pub access: HashMap<String, AccessRec>,
     pub refresh: HashMap<String, RefreshRec>,
+    pub refresh_log: Vec<RefreshLogEntry>,
+    /// Issue order of access tokens, for `Stats::tokens`.
+    pub token_seq: u64,
     pub buckets: HashMap<u64, Bucket>,
     pub windows: HashMap<u64, Window>,
 }
 
 impl State {
+    /// Accounts are numbered consecutively from `FIRST_ACCOUNT_ID`, so this is an index.
+    pub fn index(id: u64) -> Option<usize> {
+        usize::try_from(id.checked_sub(store::FIRST_ACCOUNT_ID)?).ok()
+    }
+
     pub fn account(&self, id: u64) -> Option<&AccountData> {
-        self.accounts.iter().find(|a| a.id == id)
+        self.accounts.get(Self::index(id)?).filter(|a| a.id == id)
     }
 
     pub fn account_mut(&mut self, id: u64) -> Option<&mut AccountData> {
-        self.accounts.iter_mut().find(|a| a.id == id)
+        self.accounts.get_mut(Self::index(id)?).filter(|a| a.id == id)
     }
 }
 
@@ -218,18 +258,27 @@ pub(crate) struct Inner {
     pub faults: faults::FaultStore,
     pub stats: Mutex<Stats>,
     pub webhook_url: RwLock<Option<Url>>,
+    /// Jobber's per-app webhook switch: off, nothing is delivered and nothing is kept for later.
+    pub webhooks_enabled: AtomicBool,
     pub webhooks: webhooks::Queue,
+    pub concurrency: usage::Concurrency,
     pub http: reqwest::Client,
     pub schema: graphql::SandboxSchema,
     pub type_map: graphql::cost::TypeMap,
 }
 
 impl Inner {
-    /// Queues a webhook event (delivered by the background worker).
-    pub fn enqueue(self: &Arc<Self>, topic: String, account: u64, item_id: String) {
+    /// Queues a webhook event (delivered by the background worker), or discards it when
+    /// deliveries are switched off.
+    pub fn enqueue(self: &Arc<Self>, topic: &str, account: u64, item_id: String) {
+        debug_assert!(topics::is_known(topic), "{topic} is not a Jobber webhook topic");
+        if !self.webhooks_enabled.load(Ordering::SeqCst) {
+            lock(&self.stats).webhook_deliveries.suppressed += 1;
+            return;
+        }
         self.webhooks.ensure_worker(Arc::downgrade(self));
         self.webhooks.push(webhooks::Event {
-            topic,
+            topic: topic.to_owned(),
             account_id: ids::encode("Account", account),
             item_id,
             occurred_at: Utc::now(),
@@ -253,7 +302,7 @@ impl Inner {
             }
         }
         let id = ids::encode("Account", account);
-        self.enqueue("APP_DISCONNECT".to_owned(), account, id);
+        self.enqueue("APP_DISCONNECT", account, id);
     }
 
     /// Marks the app connected, firing `APP_CONNECT` when it was not.
@@ -270,13 +319,22 @@ impl Inner {
         };
         if newly {
             let id = ids::encode("Account", account);
-            self.enqueue("APP_CONNECT".to_owned(), account, id);
+            self.enqueue("APP_CONNECT", account, id);
         }
     }
 
     pub fn account_num(&self, account_id: &str) -> Option<u64> {
         let n = ids::decode("Account", account_id)?;
         lock(&self.state).account(n).map(|a| a.id)
+    }
+}
+
+fn user_info(acc: &AccountData, u: &store::UserRec) -> UserInfo {
+    UserInfo {
+        id: ids::encode("User", u.id),
+        name: format!("{} {}", u.first_name, u.last_name),
+        email: u.email.clone(),
+        is_account_owner: u.id == acc.owner().id,
     }
 }
 
@@ -291,12 +349,15 @@ impl Sandbox {
     /// flowing once one is available.
     pub fn new(config: SandboxConfig) -> Self {
         let mut ids = IdCounters::default();
-        let accounts = store::seed(&config.accounts, config.records_per_account, &mut ids);
+        let plan =
+            store::SeedPlan { counts: config.records_per_account, visits_per_job: config.visits_per_job };
+        let accounts = store::seed(&config.accounts, plan, &mut ids);
         let jwt_key: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
         let schema = graphql::build_schema();
         let type_map = graphql::cost::TypeMap::from_sdl(&schema.sdl());
         let inner = Arc::new(Inner {
             webhook_url: RwLock::new(config.webhook_url.clone()),
+            webhooks_enabled: AtomicBool::new(config.webhooks_enabled),
             config,
             jwt_key,
             state: Mutex::new(State {
@@ -305,12 +366,15 @@ impl Sandbox {
                 codes: HashMap::new(),
                 access: HashMap::new(),
                 refresh: HashMap::new(),
+                refresh_log: Vec::new(),
+                token_seq: 0,
                 buckets: HashMap::new(),
                 windows: HashMap::new(),
             }),
             faults: faults::FaultStore::new(),
             stats: Mutex::new(Stats::default()),
             webhooks: webhooks::Queue::new(),
+            concurrency: usage::Concurrency::default(),
             http: reqwest::Client::new(),
             schema,
             type_map,
@@ -366,9 +430,59 @@ impl Sandbox {
         FaultHandle(self.inner.clone())
     }
 
-    /// A snapshot of the counters.
+    /// Switches webhook deliveries on or off, as Jobber does when it disables an app's
+    /// webhooks. While off, data keeps changing but every event (`APP_DISCONNECT` included) is
+    /// discarded and counted in `webhookDeliveries.suppressed`; switching back on delivers only
+    /// events raised afterwards.
+    pub fn set_webhooks_enabled(&self, enabled: bool) {
+        self.inner.webhooks_enabled.store(enabled, Ordering::SeqCst);
+    }
+
+    /// Whether webhook deliveries are on.
+    pub fn webhooks_enabled(&self) -> bool {
+        self.inner.webhooks_enabled.load(Ordering::SeqCst)
+    }
+
+    /// A snapshot of the counters, token usage and concurrency peaks.
     pub fn stats(&self) -> Stats {
-        lock(&self.inner.stats).clone()
+        let mut stats = lock(&self.inner.stats).clone();
+        stats.tokens = self.token_usage();
+        stats.refresh_log = self.refresh_log();
+        stats.graphql_concurrency = self.inner.concurrency.snapshot();
+        stats
+    }
+
+    /// Every access token ever issued, oldest first.
+    pub fn token_usage(&self) -> Vec<TokenUsage> {
+        let st = lock(&self.inner.state);
+        let mut recs: Vec<&AccessRec> = st.access.values().collect();
+        recs.sort_by_key(|r| r.log.seq);
+        recs.iter().map(|r| r.log.usage(r.account, r.user)).collect()
+    }
+
+    /// The usage of one access token, by the token itself or its [`token_fingerprint`].
+    pub fn token_usage_of(&self, token_or_fingerprint: &str) -> Option<TokenUsage> {
+        let st = lock(&self.inner.state);
+        if let Some(r) = st.access.get(token_or_fingerprint) {
+            return Some(r.log.usage(r.account, r.user));
+        }
+        st.access
+            .values()
+            .find(|r| r.log.fingerprint == token_or_fingerprint)
+            .map(|r| r.log.usage(r.account, r.user))
+    }
+
+    /// Every successful refresh grant, oldest first.
+    pub fn refresh_log(&self) -> Vec<RefreshLogEntry> {
+        lock(&self.inner.state).refresh_log.clone()
+    }
+
+    /// The most GraphQL requests of `account_id` named `operation_name` (`None`: anonymous)
+    /// that were ever in flight at once; 0 when none was seen.
+    pub fn max_in_flight(&self, account_id: &str, operation_name: Option<&str>) -> u32 {
+        self.inner
+            .account_num(account_id)
+            .map_or(0, |a| self.inner.concurrency.max_in_flight(a, operation_name))
     }
 
     /// All accounts, in seed order.
@@ -381,11 +495,8 @@ impl Sandbox {
                 numeric_id: a.id,
                 name: a.name.clone(),
                 app_connected: a.connected,
-                user: UserInfo {
-                    id: ids::encode("User", a.user.id),
-                    name: format!("{} {}", a.user.first_name, a.user.last_name),
-                    email: a.user.email.clone(),
-                },
+                user: user_info(a, a.owner()),
+                users: a.users.iter().map(|u| user_info(a, u)).collect(),
             })
             .collect()
     }
@@ -406,7 +517,26 @@ impl Sandbox {
             .inner
             .account_num(account_id)
             .unwrap_or_else(|| panic!("issue_code: no account with id {account_id}"));
-        oauth::issue_code(&self.inner, account, redirect_uri)
+        let owner = lock(&self.inner.state).account(account).map(|a| a.owner().id).unwrap_or_default();
+        oauth::issue_code(&self.inner, account, owner, redirect_uri)
+    }
+
+    /// [`Sandbox::issue_code`] signed in as another user of the account (see
+    /// [`Sandbox::add_user`]): the tokens the code is exchanged for carry that user, and the
+    /// `user` query without an id answers with them. This is how a second admin's Manage App
+    /// arrival looks.
+    ///
+    /// # Panics
+    /// If the account does not exist or `user_id` is not one of its users.
+    pub fn issue_code_for_user(&self, account_id: &str, user_id: &str, redirect_uri: &str) -> String {
+        let account = self
+            .inner
+            .account_num(account_id)
+            .unwrap_or_else(|| panic!("issue_code_for_user: no account with id {account_id}"));
+        let user = ids::decode("User", user_id)
+            .filter(|u| lock(&self.inner.state).account(account).is_some_and(|a| a.user(*u).is_some()))
+            .unwrap_or_else(|| panic!("issue_code_for_user: {user_id} is not a user of {account_id}"));
+        oauth::issue_code(&self.inner, account, user, redirect_uri)
     }
 
     /// Jobber's Marketplace "Disconnect" button: invalidates all the account's tokens, marks the
@@ -442,7 +572,7 @@ impl Sandbox {
             create_locked(&mut st, account, kind, &input)?
         };
         let item = ids::encode(kind.type_name(), id);
-        self.inner.enqueue(format!("{}_CREATE", kind.topic_prefix()), account, item.clone());
+        self.inner.enqueue(&format!("{}_CREATE", kind.topic_prefix()), account, item.clone());
         Ok(item)
     }
 
@@ -460,10 +590,7 @@ impl Sandbox {
         {
             let mut st = lock(&self.inner.state);
             let acc = st.account_mut(account).ok_or_else(unknown)?;
-            let now = Utc::now();
-            let bump = |t: &mut DateTime<Utc>| {
-                *t = now.max(*t + chrono::Duration::seconds(1));
-            };
+            let bump = store::touch;
             match kind {
                 RecordKind::Client => {
                     let c = acc.clients.get_mut(&n).ok_or_else(unknown)?;
@@ -497,7 +624,7 @@ impl Sandbox {
                 }
             }
         }
-        self.inner.enqueue(format!("{}_UPDATE", kind.topic_prefix()), account, item_id.to_owned());
+        self.inner.enqueue(&format!("{}_UPDATE", kind.topic_prefix()), account, item_id.to_owned());
         Ok(item_id.to_owned())
     }
 
@@ -523,12 +650,25 @@ impl Sandbox {
             if !removed {
                 return Err(unknown());
             }
+            // What hangs off the record goes with it, without webhooks of its own (whether
+            // Jobber sends VISIT_DESTROY / PAYMENT_DESTROY for these is UNCERTAIN).
+            match kind {
+                RecordKind::Job => {
+                    let visits: Vec<u64> = acc.visit_ids_of(n).collect();
+                    for v in visits {
+                        acc.visits.remove(&v);
+                        acc.job_visits.remove(&(n, v));
+                    }
+                }
+                RecordKind::Invoice => acc.payments.retain(|p| p.invoice_id != n),
+                _ => {}
+            }
         }
-        self.inner.enqueue(format!("{}_DESTROY", kind.topic_prefix()), account, item_id.to_owned());
+        self.inner.enqueue(&format!("{}_DESTROY", kind.topic_prefix()), account, item_id.to_owned());
         Ok(item_id.to_owned())
     }
 
-    fn require_account(&self, account_id: &str) -> Result<u64, SandboxError> {
+    pub(crate) fn require_account(&self, account_id: &str) -> Result<u64, SandboxError> {
         self.inner.account_num(account_id).ok_or_else(|| SandboxError::UnknownAccount(account_id.to_owned()))
     }
 }
@@ -561,7 +701,7 @@ fn create_locked(
         Some(c) => {
             return Err(SandboxError::UnknownRecord(RecordKind::Client, ids::encode("Client", c)));
         }
-        None => acc.clients.keys().next().copied(),
+        None => acc.clients.keys().next(),
     };
     let need_client = || SandboxError::InvalidInput("the account has no client to own it".into());
     match kind {
@@ -628,6 +768,9 @@ fn create_locked(
                     subtotal: input.subtotal.unwrap_or(100.0),
                     created_at: now,
                     updated_at: now,
+                    paid: 0.0,
+                    closed_at: None,
+                    sent_at: None,
                 },
             );
         }

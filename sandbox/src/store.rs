@@ -1,11 +1,12 @@
-//! In-memory Jobber data: accounts, their users and records, deterministic seeding, and the
+//! In-memory Jobber data: accounts, their users and records (clients, properties, jobs with
+//! their visits, quotes, invoices with their payments, payouts), deterministic seeding, and the
 //! filter/sort/page logic behind every connection. Knows nothing of HTTP, tokens or GraphQL.
 //!
-//! Seeding must stay cheap (20,000 records per kind per account in well under a second), so
+//! Seeding must stay cheap (a fleet of 50 accounts × 4,000 records in well under a second), so
 //! names are `&'static str` picked from small word lists and only edits allocate.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration as ChronoDuration, TimeZone as _, Utc};
 
@@ -106,6 +107,125 @@ pub struct WorkRec {
     pub subtotal: f64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Invoices: the sum of their payment records.
+    pub paid: f64,
+    /// Jobs: when the job was closed (`completedAt`).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Quotes: when the quote was last sent (`sentAt`).
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl WorkRec {
+    /// Tax, total and balance as `amounts` reports them (5% tax on every subtotal).
+    pub fn total(&self) -> f64 {
+        round2(self.subtotal + tax(self.subtotal))
+    }
+
+    /// What is still owed on an invoice.
+    pub fn balance(&self) -> f64 {
+        round2(self.total() - self.paid)
+    }
+}
+
+/// Bumps an `updatedAt`: to now, and always forward, so two edits within one second still
+/// differ (an incremental sync must see the second).
+pub fn touch(t: &mut DateTime<Utc>) {
+    *t = Utc::now().max(*t + ChronoDuration::seconds(1));
+}
+
+/// Rounds to cents.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The sandbox's one tax rate: 5% (Alberta's GST).
+pub fn tax(subtotal: f64) -> f64 {
+    round2(subtotal * 0.05)
+}
+
+/// A visit: one scheduled occurrence of a job. Its client and property are the job's.
+#[derive(Clone, Debug)]
+pub struct VisitRec {
+    pub id: u64,
+    pub job_id: u64,
+    pub title: Text,
+    /// Whether `title` is still the job's (Jobber's `isDefaultTitle`).
+    pub default_title: bool,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a payment was made; picks the concrete `PaymentRecordInterface` type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PaymentMethod {
+    /// Cash, recorded by the service provider (`CashPaymentRecord`).
+    #[default]
+    Cash,
+    /// A cheque (`CheckPaymentRecord`).
+    Check,
+    /// Anything else recorded by hand (`OtherPaymentRecord`).
+    Other,
+    /// A card payment through Jobber Payments (`JobberPaymentsCreditCardPaymentRecord`); the
+    /// only kind that ends up in a payout.
+    JobberPaymentsCard,
+}
+
+/// A payment recorded against an invoice.
+#[derive(Clone, Debug)]
+pub struct PaymentRec {
+    pub id: u64,
+    pub invoice_id: u64,
+    pub client_id: u64,
+    pub amount: f64,
+    pub method: PaymentMethod,
+    pub details: Option<String>,
+    pub entry_date: DateTime<Utc>,
+    /// The payout that carried it to the bank (Jobber Payments only).
+    pub payout_id: Option<u64>,
+}
+
+/// Where a payout is, as Jobber's `PayoutStatus` spells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayoutStatus {
+    /// Arrived in the bank.
+    Paid,
+    /// On its way (the status a new payout gets).
+    #[default]
+    InTransit,
+    /// Not sent yet.
+    Pending,
+    /// The bank refused it.
+    Failed,
+    /// Cancelled.
+    Canceled,
+}
+
+/// A Jobber Payments payout of card payments to the service provider's bank.
+#[derive(Clone, Debug)]
+pub struct PayoutRec {
+    pub id: u64,
+    pub status: PayoutStatus,
+    pub created: DateTime<Utc>,
+    pub arrival_date: DateTime<Utc>,
+    pub payment_ids: Vec<u64>,
+    /// Jobber reports payout money in cents.
+    pub gross_cents: i64,
+    pub fee_cents: i64,
+}
+
+/// The processing fee on one card payment, in cents (2.9% + 30¢: a typical card rate; Jobber's
+/// is not published per account, UNCERTAIN).
+pub fn card_fee_cents(gross_cents: i64) -> i64 {
+    (gross_cents as f64 * 0.029).round() as i64 + 30
+}
+
+/// Dollars to cents.
+pub fn cents(amount: f64) -> i64 {
+    (amount * 100.0).round() as i64
 }
 
 /// Something every connection can filter and sort on.
@@ -120,9 +240,85 @@ macro_rules! impl_record {
         }
     )*};
 }
-impl_record!(ClientRec, PropertyRec, WorkRec);
+impl_record!(ClientRec, PropertyRec, WorkRec, VisitRec, PaymentRec, PayoutRec);
 
-/// An account's admin user.
+/// An account's records of one kind, by id, in id order: a sorted `Vec`, because ids only grow
+/// (new records get new global ids), so inserting is a push and lookups are binary searches.
+/// A `BTreeMap` filled in ascending order leaves its nodes about half full, which for a fleet
+/// of 50 accounts × 4,000 records cost about twice the memory.
+#[derive(Clone, Debug)]
+pub struct IdMap<T>(Vec<T>);
+
+impl<T> Default for IdMap<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Record> IdMap<T> {
+    pub fn with_capacity(n: usize) -> Self {
+        Self(Vec::with_capacity(n))
+    }
+
+    fn position(&self, id: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, Record::id)
+    }
+
+    pub fn get(&self, id: &u64) -> Option<&T> {
+        self.position(*id).ok().map(|i| &self.0[i])
+    }
+
+    pub fn get_mut(&mut self, id: &u64) -> Option<&mut T> {
+        self.position(*id).ok().map(|i| &mut self.0[i])
+    }
+
+    pub fn contains_key(&self, id: &u64) -> bool {
+        self.position(*id).is_ok()
+    }
+
+    /// Inserts `rec` (whose id is `id`), replacing and returning a record with the same id.
+    pub fn insert(&mut self, id: u64, rec: T) -> Option<T> {
+        debug_assert_eq!(id, rec.id());
+        if self.0.last().is_none_or(|l| l.id() < id) {
+            self.0.push(rec);
+            return None;
+        }
+        match self.position(id) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i], rec)),
+            Err(i) => {
+                self.0.insert(i, rec);
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: &u64) -> Option<T> {
+        self.position(*id).ok().map(|i| self.0.remove(i))
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.0.retain(keep);
+    }
+
+    pub fn values(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0.iter().map(Record::id)
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
+/// A user of an account. Every user here is an admin; the first of an account is its owner.
 #[derive(Clone, Debug)]
 pub struct UserRec {
     pub id: u64,
@@ -136,20 +332,42 @@ pub struct UserRec {
 pub struct AccountData {
     pub id: u64,
     pub name: String,
-    pub user: UserRec,
+    /// Never empty: `users[0]` is the account owner, who connected nothing yet but whom
+    /// `issue_code` signs in.
+    pub users: Vec<UserRec>,
     pub connected: bool,
     pub created_at: DateTime<Utc>,
-    pub clients: BTreeMap<u64, ClientRec>,
-    pub properties: BTreeMap<u64, PropertyRec>,
-    pub jobs: BTreeMap<u64, WorkRec>,
-    pub quotes: BTreeMap<u64, WorkRec>,
-    pub invoices: BTreeMap<u64, WorkRec>,
+    pub clients: IdMap<ClientRec>,
+    pub properties: IdMap<PropertyRec>,
+    pub jobs: IdMap<WorkRec>,
+    pub quotes: IdMap<WorkRec>,
+    pub invoices: IdMap<WorkRec>,
+    pub visits: IdMap<VisitRec>,
+    /// (job id, visit id): a job's visits in id order without a Vec per job.
+    pub job_visits: BTreeSet<(u64, u64)>,
+    pub payments: IdMap<PaymentRec>,
+    pub payouts: IdMap<PayoutRec>,
 }
 
 impl AccountData {
     /// The account's EncodedId.
     pub fn encoded_id(&self) -> String {
         ids::encode("Account", self.id)
+    }
+
+    /// The account owner (the seeded admin).
+    pub fn owner(&self) -> &UserRec {
+        &self.users[0]
+    }
+
+    /// A user of this account.
+    pub fn user(&self, id: u64) -> Option<&UserRec> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The ids of a job's visits, in id (creation) order.
+    pub fn visit_ids_of(&self, job_id: u64) -> impl Iterator<Item = u64> + '_ {
+        self.job_visits.range((job_id, 0)..=(job_id, u64::MAX)).map(|&(_, v)| v)
     }
 }
 
@@ -247,6 +465,16 @@ pub struct IdCounters {
     pub job: u64,
     pub quote: u64,
     pub invoice: u64,
+    pub visit: u64,
+    pub payment: u64,
+    pub payout: u64,
+    pub user: u64,
+}
+
+/// Increments a counter and returns the new id.
+pub fn bump(counter: &mut u64) -> u64 {
+    *counter += 1;
+    *counter
 }
 
 impl IdCounters {
@@ -263,34 +491,72 @@ impl IdCounters {
     }
 }
 
-/// Status list lengths, kept in sync with the GraphQL enums.
+/// Status list lengths and the indexes the sandbox moves records to, kept in sync with the
+/// GraphQL enums (`graphql::types` tests the indexes against the enum values).
 pub const JOB_STATUSES: usize = 9;
 pub const QUOTE_STATUSES: usize = 6;
 pub const INVOICE_STATUSES: usize = 5;
+/// `JobStatusTypeEnum::requires_invoicing`.
+pub const JOB_REQUIRES_INVOICING: usize = 0;
+/// `JobStatusTypeEnum::archived`.
+pub const JOB_ARCHIVED: usize = 1;
+/// `QuoteStatusTypeEnum::draft`.
+pub const QUOTE_DRAFT: usize = 0;
+/// `QuoteStatusTypeEnum::awaiting_response`.
+pub const QUOTE_AWAITING_RESPONSE: usize = 1;
+/// `QuoteStatusTypeEnum::archived`.
+pub const QUOTE_ARCHIVED: usize = 2;
+/// `QuoteStatusTypeEnum::approved`.
+pub const QUOTE_APPROVED: usize = 3;
+/// `QuoteStatusTypeEnum::converted`.
+pub const QUOTE_CONVERTED: usize = 4;
+/// `InvoiceStatusTypeEnum::awaiting_payment`.
+pub const INVOICE_AWAITING_PAYMENT: usize = 1;
+/// `InvoiceStatusTypeEnum::paid`.
+pub const INVOICE_PAID: usize = 2;
+
+/// The first account's integer id; accounts are numbered consecutively from it.
+pub const FIRST_ACCOUNT_ID: u64 = 430_114;
+/// The first account owner's integer id; owners are numbered consecutively from it, and users
+/// added later continue after the last owner.
+pub const FIRST_USER_ID: u64 = 1_077_988;
+
+/// What to seed besides the accounts themselves.
+#[derive(Clone, Copy, Debug)]
+pub struct SeedPlan {
+    pub counts: RecordCounts,
+    pub visits_per_job: usize,
+}
 
 /// Builds the seeded accounts. Deterministic: same seeds and counts, same data.
-pub fn seed(seeds: &[AccountSeed], counts: RecordCounts, ids_out: &mut IdCounters) -> Vec<AccountData> {
+pub fn seed(seeds: &[AccountSeed], plan: SeedPlan, ids_out: &mut IdCounters) -> Vec<AccountData> {
+    let counts = plan.counts;
+    ids_out.user = ids_out.user.max(FIRST_USER_ID - 1 + seeds.len() as u64);
     seeds
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let account_id = 430_114 + i as u64;
+            let account_id = FIRST_ACCOUNT_ID + i as u64;
             let mut acc = AccountData {
                 id: account_id,
                 name: s.name.clone(),
-                user: UserRec {
-                    id: 1_077_988 + i as u64,
+                users: vec![UserRec {
+                    id: FIRST_USER_ID + i as u64,
                     first_name: s.user_first_name.clone(),
                     last_name: s.user_last_name.clone(),
                     email: s.user_email.clone(),
-                },
+                }],
                 connected: false,
                 created_at: seed_epoch() - ChronoDuration::days(800),
-                clients: BTreeMap::new(),
-                properties: BTreeMap::new(),
-                jobs: BTreeMap::new(),
-                quotes: BTreeMap::new(),
-                invoices: BTreeMap::new(),
+                clients: IdMap::with_capacity(counts.clients),
+                properties: IdMap::with_capacity(counts.properties),
+                jobs: IdMap::with_capacity(counts.jobs),
+                quotes: IdMap::with_capacity(counts.quotes),
+                invoices: IdMap::with_capacity(counts.invoices),
+                visits: IdMap::with_capacity(visit_count(counts.jobs, plan.visits_per_job)),
+                job_visits: BTreeSet::new(),
+                payments: IdMap::default(),
+                payouts: IdMap::default(),
             };
             let mut client_ids = Vec::with_capacity(counts.clients);
             for n in 0..counts.clients as u64 {
@@ -347,7 +613,7 @@ pub fn seed(seeds: &[AccountSeed], counts: RecordCounts, ids_out: &mut IdCounter
                         let r = mix(id ^ salt);
                         let (property_id, client_id) = property_ids[n % property_ids.len()];
                         let (created_at, updated_at) = stamps(id ^ salt);
-                        let rec = WorkRec {
+                        let mut rec = WorkRec {
                             id,
                             number: n as u64 + 1,
                             title: pick(WORK, r),
@@ -357,14 +623,90 @@ pub fn seed(seeds: &[AccountSeed], counts: RecordCounts, ids_out: &mut IdCounter
                             subtotal: (r % 200_000) as f64 / 100.0 + 50.0,
                             created_at,
                             updated_at,
+                            paid: 0.0,
+                            closed_at: None,
+                            sent_at: None,
                         };
+                        match kind {
+                            RecordKind::Job => seed_visits(&mut acc, &rec, plan.visits_per_job, ids_out),
+                            RecordKind::Quote if rec.status != QUOTE_DRAFT => {
+                                rec.sent_at = Some(created_at + ChronoDuration::hours(1));
+                            }
+                            RecordKind::Invoice if rec.status == INVOICE_PAID => {
+                                // A paid invoice carries the payment that paid it.
+                                rec.paid = rec.total();
+                                let pid = bump(&mut ids_out.payment);
+                                let method = [
+                                    PaymentMethod::Cash,
+                                    PaymentMethod::Check,
+                                    PaymentMethod::JobberPaymentsCard,
+                                ][(pid % 3) as usize];
+                                acc.payments.insert(
+                                    pid,
+                                    PaymentRec {
+                                        id: pid,
+                                        invoice_id: id,
+                                        client_id,
+                                        amount: rec.paid,
+                                        method,
+                                        details: None,
+                                        entry_date: updated_at,
+                                        payout_id: None,
+                                    },
+                                );
+                            }
+                            _ => {}
+                        }
                         acc.work_mut(kind).insert(id, rec);
                     }
                 }
             }
+            acc.payments.shrink_to_fit();
             acc
         })
         .collect()
+}
+
+/// How many visits `seed_visits` makes for `jobs` jobs (job `n` gets `1 + (n - 1) % per_job`).
+fn visit_count(jobs: usize, per_job: usize) -> usize {
+    if per_job == 0 {
+        return 0;
+    }
+    let (cycles, rest) = (jobs / per_job, jobs % per_job);
+    cycles * per_job * (per_job + 1) / 2 + rest * (rest + 1) / 2
+}
+
+/// Seeds a job's visits: a day apart from the job's creation, 09:00 for two hours; done ones
+/// (the job needs invoicing or is archived) are completed at their end.
+fn seed_visits(acc: &mut AccountData, job: &WorkRec, per_job: usize, ids_out: &mut IdCounters) {
+    if per_job == 0 {
+        return;
+    }
+    let count = 1 + (job.number as usize - 1) % per_job;
+    let done = matches!(job.status, JOB_REQUIRES_INVOICING | JOB_ARCHIVED);
+    let day = job.created_at.date_naive();
+    for k in 0..count {
+        let id = bump(&mut ids_out.visit);
+        let start = (day + ChronoDuration::days(k as i64 + 1))
+            .and_hms_opt(9, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(job.created_at);
+        let end = start + ChronoDuration::hours(2);
+        acc.visits.insert(
+            id,
+            VisitRec {
+                id,
+                job_id: job.id,
+                title: job.title.clone(),
+                default_title: true,
+                start_at: Some(start),
+                end_at: Some(end),
+                completed_at: done.then_some(end),
+                created_at: job.created_at,
+            },
+        );
+        acc.job_visits.insert((job.id, id));
+    }
 }
 
 impl AccountData {
@@ -372,7 +714,7 @@ impl AccountData {
     ///
     /// # Panics
     /// For clients and properties, which are not `WorkRec`s.
-    pub fn work_mut(&mut self, kind: RecordKind) -> &mut BTreeMap<u64, WorkRec> {
+    pub fn work_mut(&mut self, kind: RecordKind) -> &mut IdMap<WorkRec> {
         match kind {
             RecordKind::Job => &mut self.jobs,
             RecordKind::Quote => &mut self.quotes,
@@ -451,8 +793,9 @@ mod tests {
     #[test]
     fn seeding_is_deterministic_and_spread_out() {
         let seeds = crate::SandboxConfig::default().accounts;
-        let a = seed(&seeds, RecordCounts::uniform(50), &mut IdCounters::default());
-        let b = seed(&seeds, RecordCounts::uniform(50), &mut IdCounters::default());
+        let plan = SeedPlan { counts: RecordCounts::uniform(50), visits_per_job: 2 };
+        let a = seed(&seeds, plan, &mut IdCounters::default());
+        let b = seed(&seeds, plan, &mut IdCounters::default());
         let names = |v: &[AccountData]| -> Vec<String> {
             v[0].clients
                 .values()
@@ -463,7 +806,20 @@ mod tests {
         let mut sorted: Vec<_> = a[0].clients.values().collect();
         sorted.sort_by_key(|c| c.updated_at);
         assert_ne!(sorted[0].id, 1, "updatedAt order differs from id order");
-        assert_eq!(a[1].clients.keys().next(), Some(&51), "ids are global");
+        assert_eq!(a[1].clients.keys().next(), Some(51), "ids are global");
+        // Jobs alternate between one and two visits; paid invoices carry their payment.
+        let job1 = a[0].jobs.values().next().unwrap();
+        assert_eq!(a[0].visit_ids_of(job1.id).count(), 1);
+        assert_eq!(a[0].visits.len(), 75);
+        assert_eq!(visit_count(50, 2), 75);
+        assert_eq!(
+            (visit_count(7, 3), visit_count(5, 0), visit_count(4, 1)),
+            (1 + 2 + 3 + 1 + 2 + 3 + 1, 0, 4)
+        );
+        let paid: Vec<_> = a[0].invoices.values().filter(|i| i.status == INVOICE_PAID).collect();
+        assert!(!paid.is_empty());
+        assert!(paid.iter().all(|i| i.balance() == 0.0));
+        assert_eq!(a[0].payments.len(), paid.len());
     }
 
     #[test]

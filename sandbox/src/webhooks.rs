@@ -3,6 +3,11 @@
 //! Events are queued by whatever caused them (a GraphQL mutation, the admin API, the Allow
 //! button) and delivered by one worker task, never inside the causing request. One worker keeps
 //! delivery order deterministic for tests; the reorder fault breaks that order on purpose.
+//!
+//! The delivery switch (`Sandbox::set_webhooks_enabled`) is checked when an event is raised
+//! and again before every attempt, so an event raised while deliveries are off, or still
+//! queued or being retried when they go off, is discarded for good: Jobber does not replay
+//! what it did not send while an app's webhooks were disabled.
 
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
@@ -161,6 +166,10 @@ async fn deliver(sandbox: &Inner, event: &Event) {
     let retry = config.webhook_retry;
     let mut backoff = retry.initial_backoff;
     for attempt in 1..=retry.max_attempts.max(1) {
+        if !sandbox.webhooks_enabled.load(std::sync::atomic::Ordering::SeqCst) {
+            crate::lock(&sandbox.stats).webhook_deliveries.suppressed += 1;
+            return;
+        }
         crate::lock(&sandbox.stats).webhook_deliveries.attempted += 1;
         let result = sandbox
             .http

@@ -21,7 +21,8 @@ use serde_json::Value as Json;
 /// A connection without `first`/`last` is costed as this many items.
 pub const DEFAULT_PAGE: u64 = 100;
 
-/// For each object type, each field's named return type: enough to tell connections apart.
+/// For each object and interface type, each field's named return type: enough to tell
+/// connections apart.
 #[derive(Debug, Default)]
 pub struct TypeMap(HashMap<String, HashMap<String, String>>);
 
@@ -38,16 +39,20 @@ impl TypeMap {
         let mut map = HashMap::new();
         if let Ok(doc) = parse_schema(sdl) {
             for def in doc.definitions {
-                if let TypeSystemDefinition::Type(t) = def
-                    && let TypeKind::Object(obj) = &t.node.kind
-                {
-                    let fields = obj
-                        .fields
-                        .iter()
-                        .map(|f| (f.node.name.node.to_string(), base_name(&f.node.ty.node.base)))
-                        .collect();
-                    map.insert(t.node.name.node.to_string(), fields);
-                }
+                let TypeSystemDefinition::Type(t) = def else {
+                    continue;
+                };
+                // Interfaces too: `paymentRecord { ... }` selects on PaymentRecordInterface.
+                let fields = match &t.node.kind {
+                    TypeKind::Object(obj) => &obj.fields,
+                    TypeKind::Interface(i) => &i.fields,
+                    _ => continue,
+                };
+                let fields = fields
+                    .iter()
+                    .map(|f| (f.node.name.node.to_string(), base_name(&f.node.ty.node.base)))
+                    .collect();
+                map.insert(t.node.name.node.to_string(), fields);
             }
         }
         Self(map)
@@ -296,6 +301,17 @@ mod tests {
         assert_eq!(cost(q, &json!({})), 3 * (1 + 2) + 2);
         assert_eq!(cost(q, &json!({"n": 10})), 10 * 3 + 2);
         assert_eq!(cost("{ account { id name } __typename }", &json!({})), 3);
+    }
+
+    #[test]
+    fn nested_visit_and_payout_connections_multiply() {
+        let q = "{ job(id: \"x\") { id visits(first: 3) { nodes { id title } } } }";
+        assert_eq!(cost(q, &json!({})), 1 + 1 + 3 * 2);
+        let q = "{ payoutRecord(id: \"x\") { balanceTransactions(first: 2) { nodes {
+                   grossAmount ... on PaymentBalanceTransaction { paymentRecord { id invoice { id } } } } } } }";
+        assert_eq!(cost(q, &json!({})), 1 + 2 * (1 + 1 + 1 + 1 + 1));
+        // Fields of an interface count too.
+        assert_eq!(cost("{ paymentRecord(id: \"x\") { id amount client { id } } }", &json!({})), 5);
     }
 
     #[test]

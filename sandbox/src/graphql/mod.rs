@@ -1,10 +1,14 @@
 //! `POST /api/graphql` as Jobber answers it: bearer token, required
 //! `X-JOBBER-GRAPHQL-VERSION`, JSON only, the 2,500-requests-per-5-minutes ceiling (HTTP 429),
 //! the query-cost leaky bucket (THROTTLED inside an HTTP 200) and `extensions.cost` on every
-//! answer. The schema lives in `types`, the cost rules in `cost`.
+//! answer. The schema lives in `types` (with `visits` and `payments`), the cost rules in
+//! `cost`. Every request is counted as in flight for its (account, operation name) from the
+//! moment its token is checked until its answer is sent (`usage`).
 
 pub(crate) mod cost;
+mod payments;
 mod types;
+mod visits;
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +22,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value as Json_, json};
 
+use async_graphql_parser::types::{DocumentOperations, ExecutableDocument};
+
 use crate::oauth::{TokenCheck, check_access};
+use crate::usage::Concurrency;
 use crate::{Bucket, Inner, Sandbox, Window, lock};
 
 /// The executable schema the sandbox serves.
@@ -125,9 +132,51 @@ fn rate_limited(inner: &Inner, retry_after: Duration) -> Response {
         .into_response()
 }
 
+/// The body parsed once, early: the operation name is needed before anything is answered
+/// (to count the request as in flight), the document again for cost and execution.
+struct Parsed {
+    request: GraphqlRequest,
+    doc: Result<ExecutableDocument, String>,
+}
+
+impl Parsed {
+    /// `operationName` if sent, else the name of the document's only operation (`None` for an
+    /// anonymous one, which the parser keeps as `Single`).
+    fn operation_name(&self) -> Option<String> {
+        if let Some(name) = &self.request.operation_name {
+            return Some(name.clone());
+        }
+        match &self.doc.as_ref().ok()?.operations {
+            DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+}
+
 async fn graphql(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
     let inner = &sandbox.inner;
     lock(&inner.stats).graphql_requests += 1;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    // Checked (and counted as a use of the token) before any fault or latency, so a slow or
+    // failing answer still shows which token the app sent and when.
+    let token = check_access(inner, bearer);
+    let parsed: Result<Parsed, String> = serde_json::from_slice::<GraphqlRequest>(&body)
+        .map(|request| {
+            let doc = async_graphql_parser::parse_query(&request.query).map_err(|e| e.to_string());
+            Parsed { request, doc }
+        })
+        .map_err(|e| e.to_string());
+    let _in_flight = match &token {
+        TokenCheck::Ok { account, .. } => {
+            Some(Concurrency::enter(inner, *account, parsed.as_ref().ok().and_then(Parsed::operation_name)))
+        }
+        _ => None,
+    };
+
     let latency = inner.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -136,31 +185,31 @@ async fn graphql(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes
         return errors(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable");
     }
 
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let (account, user) = match check_access(inner, bearer) {
+    let reject = |status: StatusCode, body: Json_| -> Response {
+        if let Some(b) = bearer {
+            crate::oauth::record_rejection(inner, b);
+        }
+        (status, Json(body)).into_response()
+    };
+    let (account, user) = match token {
         TokenCheck::Ok { account, user } => (account, user),
         TokenCheck::Expired => {
-            return (StatusCode::UNAUTHORIZED, Json(json!({"message": "Access token expired"})))
-                .into_response();
+            return reject(StatusCode::UNAUTHORIZED, json!({"message": "Access token expired"}));
         }
         TokenCheck::Missing | TokenCheck::Invalid => {
             // Jobber documents "401 invalid_request" for an invalid token; the body is UNCERTAIN.
-            return (
+            return reject(
                 StatusCode::UNAUTHORIZED,
-                Json(json!({"message": "Invalid Token Error", "error": "invalid_request"})),
-            )
-                .into_response();
+                json!({"message": "Invalid Token Error", "error": "invalid_request"}),
+            );
         }
         TokenCheck::Disconnected => {
             // The message is Jobber's; whether it comes with 401 or 200 is UNCERTAIN. 401 makes
             // a client that ignores bodies stop too.
-            return errors(
+            return reject(
                 StatusCode::UNAUTHORIZED,
-                "User has disconnected this app from their account. Please delete this token",
+                json!({"errors": [{"message":
+                    "User has disconnected this app from their account. Please delete this token"}]}),
             );
         }
     };
@@ -213,18 +262,18 @@ async fn graphql(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes
         Json(body).into_response()
     };
 
-    let request: GraphqlRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
+    let Parsed { request, doc } = match parsed {
+        Ok(p) => p,
         Err(e) => {
             return errors(StatusCode::BAD_REQUEST, &format!("Request body is not a GraphQL request: {e}"));
         }
     };
     let variables = request.variables.unwrap_or(Json_::Null);
     let available = refill(inner, account);
-    let doc = match async_graphql_parser::parse_query(&request.query) {
+    let doc = match doc {
         Ok(doc) => doc,
         Err(e) => {
-            return respond(json!({"errors": [{"message": e.to_string()}]}), 0, 0, available);
+            return respond(json!({"errors": [{"message": e}]}), 0, 0, available);
         }
     };
     let Some(op) = cost::pick_operation(&doc, request.operation_name.as_deref()) else {

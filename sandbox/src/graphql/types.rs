@@ -8,7 +8,8 @@
 //! enough; the cost analysis that graphql-ruby does for Jobber is ours (`cost.rs`).
 //!
 //! Resolvers only read the in-memory store; the one mutation (`appDisconnect`) calls into
-//! `Inner::disconnect`.
+//! `Inner::disconnect`. Visits live in `visits.rs`, payments and payouts in `payments.rs`;
+//! the shared pieces here are `pub(super)` for them.
 
 use std::sync::Arc;
 
@@ -18,8 +19,11 @@ use async_graphql::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::payments::{PaymentRecord, PaymentRecordConnection, PaymentRecordInterface, PayoutRecord};
+use super::visits::{Visit, VisitConnection};
 use crate::store::{
-    AccountData, ClientRec, Page, PageArgs, PropertyRec, Record, TimeRange, WorkRec, paginate,
+    AccountData, ClientRec, Page, PageArgs, PropertyRec, Record, TimeRange, UserRec, WorkRec, paginate,
+    round2, tax,
 };
 use crate::{Inner, ids, lock};
 
@@ -30,7 +34,7 @@ pub(crate) struct GqlCtx {
     pub user: u64,
 }
 
-fn gctx<'a>(ctx: &Context<'a>) -> &'a GqlCtx {
+pub(super) fn gctx<'a>(ctx: &Context<'a>) -> &'a GqlCtx {
     ctx.data_unchecked::<GqlCtx>()
 }
 
@@ -72,7 +76,7 @@ impl ScalarType for Iso8601DateTime {
     }
 }
 
-fn dt(t: DateTime<Utc>) -> Iso8601DateTime {
+pub(super) fn dt(t: DateTime<Utc>) -> Iso8601DateTime {
     Iso8601DateTime(t)
 }
 
@@ -80,13 +84,13 @@ fn dt(t: DateTime<Utc>) -> Iso8601DateTime {
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
     /// Cursor of the last item of this page.
-    end_cursor: Option<String>,
+    pub(super) end_cursor: Option<String>,
     /// Whether items follow this page.
-    has_next_page: bool,
+    pub(super) has_next_page: bool,
     /// Whether items precede this page.
-    has_previous_page: bool,
+    pub(super) has_previous_page: bool,
     /// Cursor of the first item of this page.
-    start_cursor: Option<String>,
+    pub(super) start_cursor: Option<String>,
 }
 
 macro_rules! connection {
@@ -114,7 +118,7 @@ macro_rules! connection {
         }
 
         impl $conn {
-            fn from_page<R>(page: Page<R>, wrap: impl Fn(R) -> $node) -> Self {
+            pub(super) fn from_page<R>(page: Page<R>, wrap: impl Fn(R) -> $node) -> Self {
                 let page_info = PageInfo {
                     start_cursor: page.items.first().map(|i| i.0.clone()),
                     end_cursor: page.items.last().map(|i| i.0.clone()),
@@ -139,6 +143,7 @@ connection!(PropertyConnection, PropertyEdge, Property, "properties");
 connection!(JobConnection, JobEdge, Job, "jobs");
 connection!(QuoteConnection, QuoteEdge, Quote, "quotes");
 connection!(InvoiceConnection, InvoiceEdge, Invoice, "invoices");
+pub(super) use connection;
 
 /// A range of date-times; all bounds are exclusive except `eq`.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
@@ -409,7 +414,7 @@ const INVOICE_STATUS: [InvoiceStatusTypeEnum; crate::store::INVOICE_STATUSES] = 
     InvoiceStatusTypeEnum::BadDebt,
 ];
 
-fn status_index<T: PartialEq + Copy>(list: &[T], v: &T) -> usize {
+pub(super) fn status_index<T: PartialEq + Copy>(list: &[T], v: &T) -> usize {
     list.iter().position(|x| x == v).unwrap_or(usize::MAX)
 }
 
@@ -417,23 +422,15 @@ fn web_uri(kind: &str, id: u64) -> String {
     format!("https://secure.getjobber.com/{kind}/{id}")
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn tax(subtotal: f64) -> f64 {
-    round2(subtotal * 0.05)
-}
-
 /// Runs `f` on the caller's account under the lock.
-fn with_account<T>(ctx: &Context<'_>, f: impl FnOnce(&AccountData) -> T) -> Result<T> {
+pub(super) fn with_account<T>(ctx: &Context<'_>, f: impl FnOnce(&AccountData) -> T) -> Result<T> {
     let g = gctx(ctx);
     let st = lock(&g.inner.state);
     let acc = st.account(g.account).ok_or_else(|| async_graphql::Error::new("Account not found"))?;
     Ok(f(acc))
 }
 
-fn page_args(
+pub(super) fn page_args(
     after: Option<String>,
     before: Option<String>,
     first: Option<i32>,
@@ -460,15 +457,30 @@ fn ts(t: DateTime<Utc>) -> f64 {
     t.timestamp() as f64
 }
 
+/// What `Account` and `User` need of an account: not its records (cloning those on every
+/// `account { id }` would cost as much as the whole account).
+#[derive(Clone, Debug)]
+pub(super) struct AccountSummary {
+    id: u64,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl AccountSummary {
+    fn of(acc: &AccountData) -> Self {
+        Self { id: acc.id, name: acc.name.clone(), created_at: acc.created_at }
+    }
+}
+
 /// The account the token belongs to.
-pub struct Account(AccountData);
+pub struct Account(AccountSummary);
 
 /// The account the token belongs to.
 #[Object]
 impl Account {
     /// The account's id.
     async fn id(&self) -> EncodedId {
-        EncodedId(self.0.encoded_id())
+        EncodedId(ids::encode("Account", self.0.id))
     }
 
     /// The company name.
@@ -504,8 +516,10 @@ pub struct UserEmail {
 
 /// A user of the account.
 pub struct User {
-    account: AccountData,
+    user: UserRec,
+    account: AccountSummary,
     is_current: bool,
+    is_owner: bool,
 }
 
 /// A user of the account.
@@ -513,12 +527,12 @@ pub struct User {
 impl User {
     /// The user's id.
     async fn id(&self) -> EncodedId {
-        EncodedId(ids::encode("User", self.account.user.id))
+        EncodedId(ids::encode("User", self.user.id))
     }
 
     /// The user's name.
     async fn name(&self) -> Name {
-        let u = &self.account.user;
+        let u = &self.user;
         Name {
             first: u.first_name.clone(),
             last: u.last_name.clone(),
@@ -528,15 +542,15 @@ impl User {
 
     /// The user's email.
     async fn email(&self) -> UserEmail {
-        UserEmail { is_valid: true, raw: self.account.user.email.clone() }
+        UserEmail { is_valid: true, raw: self.user.email.clone() }
     }
 
-    /// Whether this user owns the account (seeded users all do).
+    /// Whether this user owns the account (the seeded admin; users added later do not).
     async fn is_account_owner(&self) -> bool {
-        true
+        self.is_owner
     }
 
-    /// Whether this user administers the account.
+    /// Whether this user administers the account (every sandbox user does).
     async fn is_account_admin(&self) -> bool {
         true
     }
@@ -607,7 +621,7 @@ pub struct ClientPhoneNumber {
 
 /// A client of the service provider.
 #[derive(Clone)]
-pub struct Client(ClientRec);
+pub struct Client(pub(super) ClientRec);
 
 /// A client of the service provider.
 #[Object]
@@ -791,11 +805,11 @@ impl Client {
     }
 }
 
-fn find_client(ctx: &Context<'_>, id: u64) -> Result<Option<Client>> {
+pub(super) fn find_client(ctx: &Context<'_>, id: u64) -> Result<Option<Client>> {
     with_account(ctx, |acc| acc.clients.get(&id).cloned().map(Client))
 }
 
-fn find_property(ctx: &Context<'_>, id: u64) -> Result<Option<Property>> {
+pub(super) fn find_property(ctx: &Context<'_>, id: u64) -> Result<Option<Property>> {
     with_account(ctx, |acc| acc.properties.get(&id).cloned().map(Property))
 }
 
@@ -822,7 +836,7 @@ pub struct PropertyAddress {
 
 /// A place where work is done.
 #[derive(Clone)]
-pub struct Property(PropertyRec);
+pub struct Property(pub(super) PropertyRec);
 
 /// A place where work is done.
 #[Object]
@@ -864,7 +878,7 @@ impl Property {
 
 /// A job.
 #[derive(Clone)]
-pub struct Job(WorkRec);
+pub struct Job(pub(super) WorkRec);
 
 /// A job.
 #[Object]
@@ -919,9 +933,9 @@ impl Job {
         None
     }
 
-    /// When it was completed.
+    /// When it was completed (closed).
     async fn completed_at(&self) -> Option<Iso8601DateTime> {
-        None
+        self.0.closed_at.map(dt)
     }
 
     /// When the job was created.
@@ -937,6 +951,24 @@ impl Job {
     /// The job in Jobber's web app.
     async fn jobber_web_uri(&self) -> String {
         web_uri("work_orders", self.0.id)
+    }
+
+    /// The job's visits, oldest first.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<VisitConnection> {
+        let args = page_args(after, before, first, last);
+        let id = self.0.id;
+        let page = with_account(ctx, |acc| {
+            let v: Vec<_> = acc.visit_ids_of(id).filter_map(|v| acc.visits.get(&v)).collect();
+            paginate(&v, &args)
+        })?;
+        Ok(VisitConnection::from_page(page, Visit))
     }
 }
 
@@ -961,7 +993,7 @@ pub struct QuoteAmounts {
 
 /// A quote.
 #[derive(Clone)]
-pub struct Quote(WorkRec);
+pub struct Quote(pub(super) WorkRec);
 
 /// A quote.
 #[Object]
@@ -1031,6 +1063,12 @@ impl Quote {
         dt(self.0.updated_at)
     }
 
+    /// When the quote was last sent to the client.
+    #[graphql(deprecation = "Sent at is only for quotes in awaiting response. Use `transitioned_at` instead")]
+    async fn sent_at(&self) -> Option<Iso8601DateTime> {
+        self.0.sent_at.map(dt)
+    }
+
     /// The quote in Jobber's web app.
     async fn jobber_web_uri(&self) -> String {
         web_uri("quotes", self.0.id)
@@ -1062,7 +1100,7 @@ pub struct InvoiceAmounts {
 
 /// An invoice.
 #[derive(Clone)]
-pub struct Invoice(WorkRec);
+pub struct Invoice(pub(super) WorkRec);
 
 /// An invoice.
 #[Object]
@@ -1089,19 +1127,16 @@ impl Invoice {
 
     /// Money.
     async fn amounts(&self) -> Option<InvoiceAmounts> {
-        let t = tax(self.0.subtotal);
-        let total = round2(self.0.subtotal + t);
-        let paid = INVOICE_STATUS[self.0.status % INVOICE_STATUS.len()] == InvoiceStatusTypeEnum::Paid;
         Some(InvoiceAmounts {
             deposit_amount: 0.0,
             discount_amount: 0.0,
-            invoice_balance: if paid { 0.0 } else { total },
+            invoice_balance: self.0.balance(),
             non_tax_amount: 0.0,
-            payments_total: if paid { total } else { 0.0 },
+            payments_total: self.0.paid,
             subtotal: self.0.subtotal,
-            tax_amount: t,
+            tax_amount: tax(self.0.subtotal),
             tips_total: 0.0,
-            total,
+            total: self.0.total(),
         })
     }
 
@@ -1133,6 +1168,24 @@ impl Invoice {
     /// The invoice in Jobber's web app.
     async fn jobber_web_uri(&self) -> String {
         web_uri("invoices", self.0.id)
+    }
+
+    /// Payments recorded on the invoice, oldest first.
+    async fn payment_records(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<PaymentRecordConnection> {
+        let args = page_args(after, before, first, last);
+        let id = self.0.id;
+        let page = with_account(ctx, |acc| {
+            let v: Vec<_> = acc.payments.values().filter(|p| p.invoice_id == id).collect();
+            paginate(&v, &args)
+        })?;
+        Ok(PaymentRecordConnection::from_page(page, PaymentRecord))
     }
 }
 
@@ -1178,16 +1231,20 @@ pub struct Query;
 impl Query {
     /// The account the authenticated user belongs to.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
-        with_account(ctx, |acc| Some(Account(acc.clone())))
+        with_account(ctx, |acc| Some(Account(AccountSummary::of(acc))))
     }
 
     /// A user; without `id`, the one the token was issued to.
     async fn user(&self, ctx: &Context<'_>, id: Option<EncodedId>) -> Result<Option<User>> {
         let me = gctx(ctx).user;
         with_account(ctx, |acc| {
-            let wanted = id.map_or(Some(me), |i| ids::decode("User", &i.0));
-            (wanted == Some(acc.user.id))
-                .then(|| User { account: acc.clone(), is_current: acc.user.id == me })
+            let wanted = id.map_or(Some(me), |i| ids::decode("User", &i.0))?;
+            acc.user(wanted).map(|u| User {
+                user: u.clone(),
+                account: AccountSummary::of(acc),
+                is_current: u.id == me,
+                is_owner: u.id == acc.owner().id,
+            })
         })
     }
 
@@ -1424,6 +1481,34 @@ impl Query {
         };
         with_account(ctx, |acc| acc.invoices.get(&n).cloned().map(Invoice))
     }
+
+    /// One visit of a job of this account.
+    async fn visit(&self, ctx: &Context<'_>, id: EncodedId) -> Result<Option<Visit>> {
+        let Some(n) = ids::decode("Visit", &id.0) else {
+            return Ok(None);
+        };
+        with_account(ctx, |acc| acc.visits.get(&n).cloned().map(Visit))
+    }
+
+    /// One payment record of this account.
+    async fn payment_record(
+        &self,
+        ctx: &Context<'_>,
+        id: EncodedId,
+    ) -> Result<Option<PaymentRecordInterface>> {
+        let Some(n) = ids::decode("PaymentRecord", &id.0) else {
+            return Ok(None);
+        };
+        with_account(ctx, |acc| acc.payments.get(&n).cloned().map(PaymentRecordInterface::of))
+    }
+
+    /// One Jobber Payments payout of this account.
+    async fn payout_record(&self, ctx: &Context<'_>, id: EncodedId) -> Result<Option<PayoutRecord>> {
+        let Some(n) = ids::decode("PayoutRecord", &id.0) else {
+            return Ok(None);
+        };
+        with_account(ctx, |acc| acc.payouts.get(&n).cloned().map(PayoutRecord))
+    }
 }
 
 /// The root mutation.
@@ -1448,5 +1533,24 @@ impl Mutation {
             }),
             user_errors: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store;
+
+    #[test]
+    fn store_status_indexes_name_the_right_enum_values() {
+        assert_eq!(JOB_STATUS[store::JOB_REQUIRES_INVOICING], JobStatusTypeEnum::RequiresInvoicing);
+        assert_eq!(JOB_STATUS[store::JOB_ARCHIVED], JobStatusTypeEnum::Archived);
+        assert_eq!(QUOTE_STATUS[store::QUOTE_DRAFT], QuoteStatusTypeEnum::Draft);
+        assert_eq!(QUOTE_STATUS[store::QUOTE_AWAITING_RESPONSE], QuoteStatusTypeEnum::AwaitingResponse);
+        assert_eq!(QUOTE_STATUS[store::QUOTE_ARCHIVED], QuoteStatusTypeEnum::Archived);
+        assert_eq!(QUOTE_STATUS[store::QUOTE_APPROVED], QuoteStatusTypeEnum::Approved);
+        assert_eq!(QUOTE_STATUS[store::QUOTE_CONVERTED], QuoteStatusTypeEnum::Converted);
+        assert_eq!(INVOICE_STATUS[store::INVOICE_AWAITING_PAYMENT], InvoiceStatusTypeEnum::AwaitingPayment);
+        assert_eq!(INVOICE_STATUS[store::INVOICE_PAID], InvoiceStatusTypeEnum::Paid);
     }
 }

@@ -39,10 +39,11 @@ fn variables_for(source: &str, ids: &Value) -> Value {
         vars.insert("first".into(), json!(10));
     }
     if source.contains("$id") {
-        let root = ["client", "property", "job", "quote", "invoice"]
-            .into_iter()
-            .find(|r| source.contains(&format!("{r}(id:")))
-            .expect("a by-id root field");
+        let root =
+            ["client", "property", "job", "quote", "invoice", "visit", "paymentRecord", "payoutRecord"]
+                .into_iter()
+                .find(|r| source.contains(&format!("{r}(id:")))
+                .expect("a by-id root field");
         vars.insert("id".into(), ids[root].clone());
     }
     Value::Object(vars)
@@ -51,22 +52,41 @@ fn variables_for(source: &str, ids: &Value) -> Value {
 #[tokio::test]
 async fn every_operation_file_runs_without_errors() {
     let t = TestSandbox::default().await;
-    let tokens = t.connect(&t.green()).await;
+    let account = t.green();
+    let tokens = t.connect(&account).await;
     let ids = t
         .gql(
             &tokens.access,
-            "{ clients(first:1){nodes{id}} properties(first:1){nodes{id}} jobs(first:1){nodes{id}}
-               quotes(first:1){nodes{id}} invoices(first:1){nodes{id}} }",
+            "{ clients(first:1){nodes{id}} properties(first:1){nodes{id}} jobs(first:1){nodes{id visits{nodes{id}}}}
+               quotes(first:1){nodes{id}} invoices(first:1){nodes{id amounts{invoiceBalance}}} }",
             Value::Null,
         )
         .await["data"]
         .clone();
+    let invoice = ids["invoices"]["nodes"][0]["id"].as_str().unwrap();
+    // A card payment and a payout of it, so the payment and payout operations have ids too.
+    let card = jobber_sandbox::PaymentInput {
+        amount: Some(1.0),
+        method: Some(jobber_sandbox::PaymentMethod::JobberPaymentsCard),
+        ..Default::default()
+    };
+    let payment = t.sandbox.record_payment(&account, invoice, card).unwrap();
+    let payout = t
+        .sandbox
+        .create_payout(
+            &account,
+            jobber_sandbox::PayoutInput { payment_ids: Some(vec![payment.clone()]), status: None },
+        )
+        .unwrap();
     let ids = json!({
         "client": ids["clients"]["nodes"][0]["id"],
         "property": ids["properties"]["nodes"][0]["id"],
         "job": ids["jobs"]["nodes"][0]["id"],
         "quote": ids["quotes"]["nodes"][0]["id"],
-        "invoice": ids["invoices"]["nodes"][0]["id"],
+        "invoice": invoice,
+        "visit": ids["jobs"]["nodes"][0]["visits"]["nodes"][0]["id"],
+        "paymentRecord": payment,
+        "payoutRecord": payout,
     });
     let mut sources: Vec<(String, String)> =
         OWN_OPERATIONS.iter().enumerate().map(|(i, s)| (format!("own #{i}"), (*s).to_owned())).collect();

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use jobber_sandbox::{Sandbox, SandboxConfig};
+use jobber_sandbox::{Sandbox, SandboxConfig, WebhookRetry};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -37,6 +37,44 @@ impl TestSandbox {
 
     pub async fn default() -> Self {
         Self::start(SandboxConfig::default()).await
+    }
+
+    /// A sandbox delivering webhooks to `receiver`, with quick retries.
+    pub async fn delivering_to(receiver: &Receiver, config: SandboxConfig) -> Self {
+        Self::start(SandboxConfig {
+            webhook_url: Some(receiver.url.clone()),
+            webhook_retry: WebhookRetry {
+                max_attempts: 3,
+                initial_backoff: Duration::from_millis(10),
+                timeout: Duration::from_millis(500),
+            },
+            ..config
+        })
+        .await
+    }
+
+    /// A JSON call to the admin API; returns the status and the body (Null when empty).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("admin request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// An admin call that must succeed; returns the `id` it answers with.
+    pub async fn admin_id(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> String {
+        let (status, body) = self.admin(method, path, body).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body["id"].as_str().expect("an id").to_owned()
     }
 
     pub fn url(&self, path: &str) -> Url {
@@ -169,6 +207,10 @@ impl Delivery {
     pub fn topic(&self) -> String {
         self.json()["data"]["webHookEvent"]["topic"].as_str().unwrap_or_default().to_owned()
     }
+
+    pub fn item(&self) -> String {
+        self.json()["data"]["webHookEvent"]["itemId"].as_str().unwrap_or_default().to_owned()
+    }
 }
 
 #[derive(Default)]
@@ -215,6 +257,11 @@ impl Receiver {
 
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.state.lock().unwrap().deliveries.clone()
+    }
+
+    /// (topic, itemId) of every delivery so far, in arrival order.
+    pub fn events(&self) -> Vec<(String, String)> {
+        self.deliveries().iter().map(|d| (d.topic(), d.item())).collect()
     }
 
     /// Waits until at least `n` deliveries arrived.
