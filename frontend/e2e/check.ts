@@ -67,8 +67,25 @@ export async function expectNoHorizontalOverflow(page: Page, where: string): Pro
   );
 }
 
+/**
+ * Waits for running CSS and Web Animations with an end (e.g. a disclosure fading open) to finish:
+ * axe measures colour contrast as rendered, and half-faded text would read as too pale.
+ * Endless ones (loading shimmers) are left alone.
+ */
+export async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
+}
+
 /** Both checks, once the page has settled. */
 export async function expectPageOk(page: Page, where: string): Promise<void> {
+  await animationsSettled(page);
   await expectNoHorizontalOverflow(page, where);
   await expectAccessible(page, where);
 }

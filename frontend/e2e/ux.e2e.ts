@@ -73,7 +73,7 @@ describe.each([
     await expectPageOk(page, "Manage");
     for (const tab of TABS) {
       await page.getByRole("tab", { name: tab }).click();
-      expect(await page.getByRole("tab", { name: tab }).getAttribute("aria-selected")).toBe("true");
+      await expect.poll(() => page.getByRole("tab", { name: tab }).getAttribute("aria-selected")).toBe("true");
       await tabLoaded(page, tab);
       await expectPageOk(page, `Manage, ${tab} tab`);
     }

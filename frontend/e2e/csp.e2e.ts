@@ -1,0 +1,89 @@
+/**
+ * The built SPA under the Content-Security-Policy of the backend contract (no inline styles or
+ * scripts, nothing from another origin): every page, the tooltips, the lazily loaded Disconnect
+ * dialog, without one CSP violation. When the server does not send the policy itself, the test
+ * adds it to our documents, so the SPA is held to it either way.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { watchPage } from "./check";
+import { launchBrowser, PHONE, startBackend, withPage, type Backend } from "./harness";
+import { ACCOUNT, connect, waitForSync } from "./journeys";
+
+export const CONTRACT_CSP =
+  "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'; " +
+  "img-src 'self' data:; font-src 'self' data:; style-src 'self'; connect-src 'self'";
+
+let browser: Browser;
+let backend: Backend;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  backend = await startBackend();
+});
+afterAll(async () => {
+  await browser?.close();
+  await backend?.stop();
+});
+
+it("runs every page and dialog without a CSP violation", async ({ task }) => {
+  await withPage(
+    task.name,
+    browser,
+    backend,
+    async (page) => {
+      let served = 0;
+      await page.context().route(
+        (url) => url.origin === new URL(backend.url).origin,
+        async (route) => {
+          if (route.request().resourceType() !== "document") return route.continue();
+          // Redirects (the OAuth callback) go back to the browser, with their cookies.
+          const response = await route.fetch({ maxRedirects: 0 });
+          const headers = response.headers();
+          if (!headers["content-security-policy"]) headers["content-security-policy"] = CONTRACT_CSP;
+          served += 1;
+          await route.fulfill({ response, headers });
+        },
+      );
+      const watch = watchPage(page, [backend.url, backend.sandboxUrl]);
+
+      // Proves the policy is in force: an inline <style> is refused (in a page of its own, so
+      // its report does not count against the SPA).
+      const probePage = await page.context().newPage();
+      await probePage.goto(`${backend.url}/`);
+      await probePage.getByRole("button", { name: "Connect to Jobber" }).waitFor();
+      const probe = await probePage.evaluate(() => {
+        const style = document.createElement("style");
+        style.textContent = "body { outline: 7px solid red }";
+        document.head.append(style);
+        const applied = getComputedStyle(document.body).outlineWidth === "7px";
+        style.remove();
+        return applied;
+      });
+      expect(probe, "an inline <style> applied: the CSP is not in force").toBe(false);
+      await probePage.close();
+
+      await page.goto(`${backend.url}/`);
+      await page.getByRole("button", { name: "Connect to Jobber" }).waitFor();
+
+      await connect(page, backend);
+      await waitForSync(page);
+      await page.getByRole("tab", { name: "Invoices" }).click();
+      await page.getByRole("tabpanel", { name: "Invoices" }).getByText(/of \d+ invoices/).waitFor({ timeout: 30_000 });
+      await page.locator("summary", { hasText: "Activity" }).click();
+      await page.locator("summary", { hasText: "Details for support" }).click();
+      await page.getByTestId("sync-summary").locator("time").first().focus();
+      await page.getByRole("tooltip").waitFor();
+      await page.getByRole("button", { name: "Disconnect", exact: true }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+      await page.getByRole("heading", { level: 1, name: ACCOUNT }).waitFor();
+      for (const path of ["/denied", "/connect-error?reason=invalid_code", "/nope"]) {
+        await page.goto(`${backend.url}${path}`);
+        await page.getByRole("heading", { level: 1 }).waitFor();
+      }
+      expect(served).toBeGreaterThan(0);
+      watch.assertClean();
+    },
+    { viewport: PHONE },
+  );
+});
