@@ -1,7 +1,17 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { addTypenameSelectionDocumentTransform } from "@graphql-codegen/client-preset";
 
-/** Operations the small pages send with plain fetch (src/app/request.ts). */
-const SHELL_DOCUMENTS = ["src/app/app.graphql", "src/features/connect/connect.graphql"];
+/**
+ * Operations sent with plain fetch from the entry chunk (src/app/request.ts): the small pages'
+ * reads, and the Manage page's first reads, started before its chunk has arrived
+ * (src/app/preload.ts).
+ */
+const SHELL_DOCUMENTS = [
+  "src/app/app.graphql",
+  "src/features/connect/connect.graphql",
+  "src/features/manage/manage.graphql",
+  "src/features/data/data.graphql",
+];
 
 const typesConfig = {
   // Both are ISO 8601 strings on the wire: DateTime an RFC 3339 instant, NaiveDate a calendar date.
@@ -25,11 +35,13 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: typesConfig,
     },
-    // The shell's operations again, as query strings: the small pages send them with fetch and so
-    // need neither graphql-js' printer nor the Manage page's documents in their chunk.
+    // Those operations again, as query strings, for the entry chunk: no graphql-js printer and no
+    // document objects there. With `__typename` selected, as Apollo Client sends them, so a
+    // preloaded answer is exactly what Apollo would have received.
     "src/gql-shell/": {
       preset: "client",
       documents: SHELL_DOCUMENTS,
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: { fragmentMasking: false },
       config: { ...typesConfig, documentMode: "string" },
     },

@@ -1,7 +1,24 @@
-import { ApolloClient, HttpLink, InMemoryCache, split } from "@apollo/client";
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, Observable, split, type FetchResult } from "@apollo/client";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition } from "@apollo/client/utilities";
 import { createClient } from "graphql-ws";
+import { takePreloaded } from "./preload";
+
+/** Answers an operation the entry chunk already asked for (src/app/preload.ts) from that answer. */
+export const preloadedLink = new ApolloLink((operation, forward) => {
+  const answer = takePreloaded(operation.operationName, operation.variables);
+  if (!answer) return forward(operation);
+  return new Observable<FetchResult>((observer) => {
+    answer.then(
+      (result) => {
+        observer.next(result as FetchResult);
+        observer.complete();
+      },
+      // The preload failed: ask the network after all.
+      () => forward(operation).subscribe(observer),
+    );
+  });
+});
 
 /** Type policies shared by the real client and the tests' MockedProvider. */
 export function createCache(): InMemoryCache {
@@ -36,5 +53,5 @@ export function createApolloClient(): ApolloClient<unknown> {
     ws,
     http,
   );
-  return new ApolloClient({ link, cache: createCache() });
+  return new ApolloClient({ link: preloadedLink.concat(link), cache: createCache() });
 }

@@ -615,14 +615,69 @@ export type WebhookEventStatus =
 export type AppInfoQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AppInfoQuery = { __typename?: 'Query', appInfo: { __typename?: 'AppInfo', appName: string, version: string, environment: Environment, sandboxMode: boolean, supportUrl: string | null, privacyUrl: string | null } };
+export type AppInfoQuery = { __typename: 'Query', appInfo: { __typename: 'AppInfo', appName: string, version: string, environment: Environment, sandboxMode: boolean, supportUrl: string | null, privacyUrl: string | null } };
 
 export type ConnectionPresenceQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConnectionPresenceQuery = { __typename?: 'Query', connection: { __typename?: 'Connection', status: ConnectionStatus, account: { __typename?: 'JobberAccount', id: string, name: string } } | null, previousConnection: { __typename?: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null } | null };
+export type ConnectionPresenceQuery = { __typename: 'Query', connection: { __typename: 'Connection', status: ConnectionStatus, account: { __typename: 'JobberAccount', id: string, name: string } } | null, previousConnection: { __typename: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null } | null };
 
-export type PreviousConnectionFieldsFragment = { __typename?: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null };
+export type PreviousConnectionFieldsFragment = { __typename: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null };
+
+export type SyncedClientsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedClientsQuery = { __typename: 'Query', clients: { __typename: 'ClientConnection', totalCount: number, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename: 'Client', id: string, name: string, emails: Array<string>, phones: Array<string>, balance: number | null, billingAddress: { __typename: 'Address', street: string | null, city: string | null } | null }> } };
+
+export type SyncedPropertiesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedPropertiesQuery = { __typename: 'Query', properties: { __typename: 'PropertyConnection', totalCount: number, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename: 'Property', id: string, clientName: string | null, address: { __typename: 'Address', street: string | null, city: string | null, province: string | null } | null }> } };
+
+export type SyncedJobsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedJobsQuery = { __typename: 'Query', jobs: { __typename: 'JobConnection', totalCount: number, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename: 'Job', id: string, jobNumber: number | null, title: string, status: string | null, clientName: string | null, total: number | null, startAt: string | null }> } };
+
+export type SyncedQuotesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedQuotesQuery = { __typename: 'Query', quotes: { __typename: 'QuoteConnection', totalCount: number, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename: 'Quote', id: string, quoteNumber: number | null, title: string, status: string | null, clientName: string | null, total: number | null }> } };
+
+export type SyncedInvoicesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SyncedInvoicesQuery = { __typename: 'Query', invoices: { __typename: 'InvoiceConnection', totalCount: number, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ __typename: 'Invoice', id: string, invoiceNumber: number | null, subject: string, status: string | null, clientName: string | null, total: number | null, balance: number | null, dueDate: string | null }> } };
+
+export type ManageConnectionQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ManageConnectionQuery = { __typename: 'Query', connection: { __typename: 'Connection', status: ConnectionStatus, problem: ConnectionProblem | null, retryAt: string | null, connectedAt: string, tokenExpiresAt: string | null, lastRefreshAt: string | null, account: { __typename: 'JobberAccount', id: string, name: string }, connectedBy: { __typename: 'JobberUser', id: string, name: string | null, email: string | null } | null, sync: { __typename: 'SyncSummary', state: SyncSummaryState, lastSyncedAt: string | null, nextSyncAt: string | null, retryAt: string | null, problem: SyncProblem | null } } | null, previousConnection: { __typename: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null } | null };
+
+export type DisconnectMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DisconnectMutation = { __typename: 'Mutation', disconnect: { __typename: 'DisconnectPayload', disconnected: boolean, jobberConfirmed: boolean, message: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -644,6 +699,7 @@ export class TypedDocumentString<TResult, TVariables>
 }
 export const PreviousConnectionFieldsFragmentDoc = new TypedDocumentString(`
     fragment PreviousConnectionFields on PreviousConnection {
+  __typename
   accountName
   status
   disconnectedAt
@@ -652,7 +708,9 @@ export const PreviousConnectionFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"PreviousConnectionFields"}) as unknown as TypedDocumentString<PreviousConnectionFieldsFragment, unknown>;
 export const AppInfoDocument = new TypedDocumentString(`
     query AppInfo {
+  __typename
   appInfo {
+    __typename
     appName
     version
     environment
@@ -664,20 +722,203 @@ export const AppInfoDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<AppInfoQuery, AppInfoQueryVariables>;
 export const ConnectionPresenceDocument = new TypedDocumentString(`
     query ConnectionPresence {
+  __typename
   connection {
+    __typename
     status
     account {
+      __typename
       id
       name
     }
   }
   previousConnection {
+    __typename
     ...PreviousConnectionFields
   }
 }
     fragment PreviousConnectionFields on PreviousConnection {
+  __typename
   accountName
   status
   disconnectedAt
   disconnectedBy
 }`) as unknown as TypedDocumentString<ConnectionPresenceQuery, ConnectionPresenceQueryVariables>;
+export const SyncedClientsDocument = new TypedDocumentString(`
+    query SyncedClients($first: Int!, $after: String, $search: String) {
+  __typename
+  clients(first: $first, after: $after, search: $search) {
+    __typename
+    totalCount
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      __typename
+      id
+      name
+      emails
+      phones
+      billingAddress {
+        __typename
+        street
+        city
+      }
+      balance
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SyncedClientsQuery, SyncedClientsQueryVariables>;
+export const SyncedPropertiesDocument = new TypedDocumentString(`
+    query SyncedProperties($first: Int!, $after: String, $search: String) {
+  __typename
+  properties(first: $first, after: $after, search: $search) {
+    __typename
+    totalCount
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      __typename
+      id
+      address {
+        __typename
+        street
+        city
+        province
+      }
+      clientName
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SyncedPropertiesQuery, SyncedPropertiesQueryVariables>;
+export const SyncedJobsDocument = new TypedDocumentString(`
+    query SyncedJobs($first: Int!, $after: String, $search: String) {
+  __typename
+  jobs(first: $first, after: $after, search: $search) {
+    __typename
+    totalCount
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      __typename
+      id
+      jobNumber
+      title
+      status
+      clientName
+      total
+      startAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SyncedJobsQuery, SyncedJobsQueryVariables>;
+export const SyncedQuotesDocument = new TypedDocumentString(`
+    query SyncedQuotes($first: Int!, $after: String, $search: String) {
+  __typename
+  quotes(first: $first, after: $after, search: $search) {
+    __typename
+    totalCount
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      __typename
+      id
+      quoteNumber
+      title
+      status
+      clientName
+      total
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SyncedQuotesQuery, SyncedQuotesQueryVariables>;
+export const SyncedInvoicesDocument = new TypedDocumentString(`
+    query SyncedInvoices($first: Int!, $after: String, $search: String) {
+  __typename
+  invoices(first: $first, after: $after, search: $search) {
+    __typename
+    totalCount
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      __typename
+      id
+      invoiceNumber
+      subject
+      status
+      clientName
+      total
+      balance
+      dueDate
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SyncedInvoicesQuery, SyncedInvoicesQueryVariables>;
+export const ManageConnectionDocument = new TypedDocumentString(`
+    query ManageConnection {
+  __typename
+  connection {
+    __typename
+    status
+    problem
+    retryAt
+    account {
+      __typename
+      id
+      name
+    }
+    connectedAt
+    connectedBy {
+      __typename
+      id
+      name
+      email
+    }
+    tokenExpiresAt
+    lastRefreshAt
+    sync {
+      __typename
+      state
+      lastSyncedAt
+      nextSyncAt
+      retryAt
+      problem
+    }
+  }
+  previousConnection {
+    __typename
+    ...PreviousConnectionFields
+  }
+}
+    fragment PreviousConnectionFields on PreviousConnection {
+  __typename
+  accountName
+  status
+  disconnectedAt
+  disconnectedBy
+}`) as unknown as TypedDocumentString<ManageConnectionQuery, ManageConnectionQueryVariables>;
+export const DisconnectDocument = new TypedDocumentString(`
+    mutation Disconnect {
+  __typename
+  disconnect {
+    __typename
+    disconnected
+    jobberConfirmed
+    message
+  }
+}
+    `) as unknown as TypedDocumentString<DisconnectMutation, DisconnectMutationVariables>;

@@ -15,8 +15,18 @@ import {
   type SyncedQuotesQuery,
 } from "../../gql/graphql";
 import { Panel } from "../shared/Panel";
-import { RecordList, type ListDefinition, type ListState } from "./RecordList";
+import { RecordList, type ListDefinition } from "./RecordList";
 import { Tabs } from "./Tabs";
+import {
+  DATA_TABS,
+  pagesParam,
+  searchParam,
+  TAB_PARAM,
+  tabStateFromParams,
+  type DataTab,
+} from "./urlState";
+
+export { DATA_TABS, TAB_PARAM, type DataTab };
 
 type Node<Q, K extends keyof Q> = Q[K] extends { nodes: Array<infer N> } ? N : never;
 
@@ -94,24 +104,6 @@ const invoices: ListDefinition<SyncedInvoicesQuery, Node<SyncedInvoicesQuery, "i
   ],
 };
 
-export const DATA_TABS = [
-  { key: "clients", label: "Clients" },
-  { key: "properties", label: "Properties" },
-  { key: "jobs", label: "Jobs" },
-  { key: "quotes", label: "Quotes" },
-  { key: "invoices", label: "Invoices" },
-] as const;
-export type DataTab = (typeof DATA_TABS)[number]["key"];
-
-/** URL parameters: `tab`, and per tab `<tab>.q` (search) and `<tab>.after` (page cursors, comma-separated). */
-export const TAB_PARAM = "tab";
-const searchParam = (tab: DataTab) => `${tab}.q`;
-const pagesParam = (tab: DataTab) => `${tab}.after`;
-
-function isTab(value: string | null): value is DataTab {
-  return DATA_TABS.some((t) => t.key === value);
-}
-
 /**
  * Each tab's search and page, kept in the URL so that switching tabs, Back and reload all keep
  * them, and each tab keeps its own. Switching tab and paging add history entries; typing a search
@@ -119,12 +111,7 @@ function isTab(value: string | null): value is DataTab {
  */
 function useTabState() {
   const [params, setParams] = useSearchParams();
-  const raw = params.get(TAB_PARAM);
-  const tab: DataTab = isTab(raw) ? raw : "clients";
-  const state: ListState = {
-    search: params.get(searchParam(tab)) ?? "",
-    cursors: (params.get(pagesParam(tab)) ?? "").split(",").filter(Boolean),
-  };
+  const { tab, state } = tabStateFromParams(params);
   const update = useCallback(
     (change: (next: URLSearchParams) => void, replace: boolean) =>
       setParams(

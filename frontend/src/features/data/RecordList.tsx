@@ -4,12 +4,14 @@ import { Button } from "@jobber/components/Button";
 import { Glimmer } from "@jobber/components/Glimmer";
 import { InputText } from "@jobber/components/InputText";
 import { Text } from "@jobber/components/Text";
-import { useEffect, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { SyncStatusDocument } from "../../gql/graphql";
 import { useDebouncedValue } from "../shared/useDebouncedValue";
 import { useMediaQuery, WIDE_SCREEN } from "../shared/useMediaQuery";
+import { listVariables, PAGE_SIZE, type ListState } from "./urlState";
 
-export const PAGE_SIZE = 20;
+export { PAGE_SIZE, type ListState };
+
 /** The API's bound on `search` (longer is a BAD_USER_INPUT error). */
 export const SEARCH_MAX_LENGTH = 200;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -41,11 +43,6 @@ export interface ListDefinition<D, N> {
   columns: Array<Column<N>>;
 }
 
-export interface ListState {
-  search: string;
-  /** Cursors of the pages after the first, in order: the last one is where this page starts. */
-  cursors: string[];
-}
 
 interface Props<D, N> {
   list: ListDefinition<D, N>;
@@ -67,17 +64,20 @@ export function RecordList<D, N extends { id: string }>({ list, state, onSearch,
   const { what, document, pick } = list;
   const wide = useMediaQuery(WIDE_SCREEN);
   const search = useDebouncedValue(state.search.trim(), SEARCH_DEBOUNCE_MS);
-  const after = state.cursors[state.cursors.length - 1] ?? null;
   const { data, previousData, loading, error, refetch } = useQuery(document, {
-    variables: { first: PAGE_SIZE, after, search: search || null },
+    variables: listVariables({ search, cursors: state.cursors }),
   });
   const page = data ? pick(data) : previousData && !error ? pick(previousData) : undefined;
 
   // Reload when the sync panel (which follows sync progress into the shared cache) sees new data.
   const { data: sync } = useQuery(SyncStatusDocument, { fetchPolicy: "cache-only" });
   const synced = sync?.syncStatus.map((s) => `${s.resource}:${s.count}:${s.lastSuccessAt ?? ""}`).join("|");
+  // Not on the first status: the list was just loaded (only a later change means new data).
+  const seen = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (synced) void refetch().catch(() => undefined);
+    if (!synced) return;
+    if (seen.current !== undefined && seen.current !== synced) void refetch().catch(() => undefined);
+    seen.current = synced;
   }, [synced, refetch]);
 
   const badSearch = searchError(error);
