@@ -114,6 +114,21 @@ describe("Data tabs", () => {
     expect(tabs.filter((t) => t.tabIndex === 0)).toHaveLength(1);
   });
 
+  it("move with the arrow keys, Home and End, selecting as they go", async () => {
+    const user = userEvent.setup();
+    renderApp({ route: "/manage", mocks: [clientsMock(null, ["Ann"]), jobsMock(null), invoicesMock()], ui: <DataTabs /> });
+    await screen.findByText("Ann");
+    await user.click(screen.getByRole("tab", { name: "Clients" }));
+    await user.keyboard("{ArrowLeft}");
+    expect(screen.getByRole("tab", { name: "Invoices" })).toHaveAttribute("aria-selected", "true");
+    expect(screen.getByRole("tab", { name: "Invoices" })).toHaveFocus();
+    await user.keyboard("{Home}");
+    expect(screen.getByRole("tab", { name: "Clients" })).toHaveAttribute("aria-selected", "true");
+    await user.keyboard("{ArrowRight}{ArrowRight}");
+    expect(screen.getByRole("tab", { name: "Jobs" })).toHaveAttribute("aria-selected", "true");
+    expect(currentSearch().get("tab")).toBe("jobs");
+  });
+
   it("keep each tab's own search, in the URL", async () => {
     const user = userEvent.setup();
     renderApp({
