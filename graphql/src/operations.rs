@@ -13,6 +13,15 @@ use graphql_client::GraphQLQuery;
 pub type EncodedId = String;
 /// An ISO 8601 timestamp with an offset, e.g. `2021-08-12T16:31:36-06:00`.
 pub type ISO8601DateTime = chrono::DateTime<chrono::FixedOffset>;
+// Jobber's status enums, kept as the strings Jobber sends (`active`, `past_due`, …): one type
+// shared by every operation (a list and a by-id query of the same item then agree), and a value
+// Jobber adds later is carried through, not an error.
+/// `JobStatusTypeEnum` as Jobber spells it.
+pub type JobStatusTypeEnum = String;
+/// `QuoteStatusTypeEnum` as Jobber spells it.
+pub type QuoteStatusTypeEnum = String;
+/// `InvoiceStatusTypeEnum` as Jobber spells it.
+pub type InvoiceStatusTypeEnum = String;
 
 macro_rules! operation {
     ($(#[$doc:meta])* $name:ident, $file:tt) => {
@@ -23,6 +32,7 @@ macro_rules! operation {
             query_path = $file,
             response_derives = "Debug, Clone, Serialize",
             variables_derives = "Debug, Clone, Deserialize",
+            extern_enums("JobStatusTypeEnum", "QuoteStatusTypeEnum", "InvoiceStatusTypeEnum"),
             // Leave unset optional inputs out instead of sending `null`: `updatedAt: {after: X}`
             // must not also say `before: null`.
             skip_serializing_none
