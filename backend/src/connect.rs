@@ -1,19 +1,20 @@
 //! Connecting a Jobber account: exchange the code, learn who we are talking to, store the
-//! encrypted tokens on the account's connection row (reused on reconnect).
+//! encrypted tokens on the account's connection row (reused on reconnect) — or, for an account
+//! whose connection is live, only sign the arriving admin in.
 
 use jobber_graphql::{
-    Priority, TokenError,
+    Priority, TokenError, TokenSet,
     operations::{Account, CurrentUser, account, current_user},
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TryIntoModel};
 use secrecy::ExposeSecret;
 
 use crate::{
-    connections::{Status, now},
-    db::entities::connections,
-    jobber::callback_url,
-    state::AppState,
-    tokens::encrypt_pair,
+    db::{
+        Db,
+        connections::{self as rows, JobberUser},
+        entities::connections,
+    },
+    tokens::{CallError, TokenFailure, TokenService},
 };
 
 /// Why a connect failed; `reason()` is what the SPA's error page shows.
@@ -54,19 +55,30 @@ pub enum ArrivalKind {
 #[derive(Debug, Clone)]
 pub struct Arrival {
     pub connection: connections::Model,
-    pub user: crate::sessions::SessionUser,
+    pub user: JobberUser,
     pub kind: ArrivalKind,
 }
 
-/// Exchanges `code` and signs the arriving admin in. For an account whose connection is live
-/// (CONNECTED or DEGRADED) and whose stored tokens still work, that is all (see
-/// [`ArrivalKind::SignedIn`]); otherwise the connection is upserted: a reconnect reuses the row,
-/// replaces the tokens, clears any needs-reauth state, and bumps the generation (old sessions stay
-/// dead).
-pub async fn connect_with_code(state: &AppState, code: &str) -> Result<Arrival, ConnectError> {
-    let tokens = state.jobber.oauth.exchange_code(code, &callback_url(&state.config)).await?;
-    let client = &state.jobber.client;
-    let token = tokens.access_token.expose_secret();
+/// Who a code belongs to: Jobber's tokens for it, the account and the user.
+pub struct Exchanged {
+    tokens: TokenSet,
+    /// Jobber's account id.
+    pub account_id: String,
+    /// The business name.
+    pub account_name: String,
+    /// The user who authorized.
+    pub user: JobberUser,
+}
+
+/// Exchanges `code` (sent with `redirect_uri`) and asks Jobber whose it is.
+pub async fn exchange(
+    tokens: &TokenService,
+    redirect_uri: &str,
+    code: &str,
+) -> Result<Exchanged, ConnectError> {
+    let set = tokens.oauth().exchange_code(code, redirect_uri).await?;
+    let client = tokens.client();
+    let token = set.access_token.expose_secret();
     // The account id is not known yet; the governor keys these two calls on the connect flow.
     let account =
         client.execute::<Account>("connect", token, account::Variables, Priority::High).await?.data.account;
@@ -76,74 +88,64 @@ pub async fn connect_with_code(state: &AppState, code: &str) -> Result<Arrival, 
         .data
         .user;
     let account = account.ok_or_else(|| jobber_graphql::JobberError::Decode("`account` was null".into()))?;
-    let session_user = crate::sessions::SessionUser {
-        jobber_user_id: user.as_ref().map(|u| u.id.clone()),
-        name: user.as_ref().map(|u| u.name.full.clone()),
-    };
-    if let Some(live) = state.db.find_connection_by_account(&account.id).await?
-        && matches!(Status::parse(&live.status), Status::Connected | Status::Degraded)
-        && stored_tokens_work(state, &account.id).await
+    Ok(Exchanged {
+        tokens: set,
+        account_id: account.id,
+        account_name: account.name,
+        user: JobberUser {
+            id: user.as_ref().map(|u| u.id.clone()),
+            name: user.as_ref().map(|u| u.name.full.clone()),
+            email: user.as_ref().map(|u| u.email.raw.clone()),
+        },
+    })
+}
+
+/// Signs the arriving admin in. For an account whose connection is live (CONNECTED or DEGRADED)
+/// and whose stored tokens still work, that is all (see [`ArrivalKind::SignedIn`]); otherwise the
+/// connection is upserted (`db::connections::connect`).
+pub async fn arrive(tokens: &TokenService, db: &Db, exchanged: Exchanged) -> Result<Arrival, ConnectError> {
+    let Exchanged { tokens: set, account_id, account_name, user } = exchanged;
+    if let Some(live) = db.find_connection_by_account(&account_id).await?
+        && live.status.is_live()
+        && stored_tokens_work(tokens, &account_id).await
     {
         // Re-read: checking the tokens may have refreshed them.
-        let connection = state.db.find_connection_by_account(&account.id).await?.unwrap_or(live);
-        tracing::info!(account.id = %account.id, "admin signed in to a live connection");
-        return Ok(Arrival { connection, user: session_user, kind: ArrivalKind::SignedIn });
+        let connection = db.find_connection_by_account(&account_id).await?.unwrap_or(live);
+        tracing::info!(account.id = %account_id, "admin signed in to a live connection");
+        return Ok(Arrival { connection, user, kind: ArrivalKind::SignedIn });
     }
-    let pair = encrypt_pair(state, &account.id, &tokens);
-
-    let txn = state.db.begin_write().await?;
-    let existing = crate::db::entities::connections::Entity::find_by_account(&txn, &account.id).await?;
-    let t = now();
-    let mut row = match existing {
-        Some(m) => {
-            let (generation, version) = (m.generation, m.token_version);
-            let mut a: connections::ActiveModel = m.into();
-            a.generation = Set(generation + 1);
-            a.token_version = Set(version + 1);
-            a
-        }
-        None => connections::ActiveModel {
-            jobber_account_id: Set(account.id.clone()),
-            generation: Set(1),
-            token_version: Set(1),
-            created_at: Set(t),
-            ..Default::default()
-        },
-    };
-    row.account_name = Set(account.name.clone());
-    row.status = Set(Status::Connected.as_str().to_owned());
-    row.connected_at = Set(t);
-    row.disconnected_at = Set(None);
-    row.disconnect_source = Set(None);
-    row.connected_by_user_id = Set(user.as_ref().map(|u| u.id.clone()));
-    row.connected_by_name = Set(user.as_ref().map(|u| u.name.full.clone()));
-    row.connected_by_email = Set(user.as_ref().map(|u| u.email.raw.clone()));
-    row.access_token_ciphertext = Set(Some(pair.access));
-    row.refresh_token_ciphertext = Set(Some(pair.refresh));
-    row.token_key_id = Set(Some(pair.key_id));
-    row.token_expires_at = Set(Some(pair.expires_at));
-    row.last_refresh_at = Set(None);
-    row.last_error = Set(None);
-    row.refresh_failures = Set(0);
-    row.refresh_not_before = Set(None);
-    row.updated_at = Set(t);
-    let saved = row.save(&txn).await?;
+    let pair = tokens.encrypt_pair(&account_id, &set);
+    let txn = db.begin_write().await?;
+    let existing = rows::find_by_account(&txn, &account_id).await?;
+    let model = rows::connect(&txn, existing, &account_id, &account_name, &user, &pair).await?;
     txn.commit().await?;
-    let model: connections::Model = saved.try_into_model()?;
     tracing::info!(account.id = %model.jobber_account_id, generation = model.generation, "Jobber account connected");
-    Ok(Arrival { connection: model, user: session_user, kind: ArrivalKind::Connected })
+    Ok(Arrival { connection: model, user, kind: ArrivalKind::Connected })
+}
+
+/// [`exchange`] then [`arrive`].
+pub async fn connect_with_code(
+    tokens: &TokenService,
+    db: &Db,
+    redirect_uri: &str,
+    code: &str,
+) -> Result<Arrival, ConnectError> {
+    let exchanged = exchange(tokens, redirect_uri, code).await?;
+    arrive(tokens, db, exchanged).await
 }
 
 /// Whether the connection's stored tokens still work: a cheap `account` query with them (which
 /// refreshes them first when they are about to expire). Only Jobber's "no" counts: an outage
 /// keeps the stored tokens, which are then as good as the new ones.
-async fn stored_tokens_work(state: &AppState, account_id: &str) -> bool {
-    use crate::tokens::{CallError, TokenFailure};
-    let client = &state.jobber.client;
-    let result = crate::tokens::with_token(state, account_id, |token| async move {
-        client.execute::<Account>(account_id, token.expose_secret(), account::Variables, Priority::High).await
-    })
-    .await;
+async fn stored_tokens_work(tokens: &TokenService, account_id: &str) -> bool {
+    let client = tokens.client();
+    let result = tokens
+        .with_token(account_id, |token| async move {
+            client
+                .execute::<Account>(account_id, token.expose_secret(), account::Variables, Priority::High)
+                .await
+        })
+        .await;
     match result {
         Ok(_) => true,
         Err(CallError::Token(TokenFailure::NotConnected | TokenFailure::NeedsReauth))

@@ -1,6 +1,7 @@
 //! One error type at the API boundary.
 //!
-//! Areas return their own `thiserror` enums; handlers and resolvers convert them into [`AppError`],
+//! Areas return their own `thiserror` enums (converted here: areas never import this module);
+//! handlers and resolvers convert them into [`AppError`],
 //! which knows its HTTP status and its GraphQL `extensions.code`. Internal details are logged once
 //! here and never sent to the client.
 
@@ -78,6 +79,43 @@ impl AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Internal(err.into())
+    }
+}
+
+impl From<crate::tokens::TokenFailure> for AppError {
+    fn from(f: crate::tokens::TokenFailure) -> Self {
+        use crate::tokens::TokenFailure as F;
+        match f {
+            F::NotConnected | F::NeedsReauth | F::Unavailable(_) => Self::UpstreamUnavailable(f.to_string()),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<crate::tokens::CallError> for AppError {
+    fn from(e: crate::tokens::CallError) -> Self {
+        match e {
+            crate::tokens::CallError::Token(t) => t.into(),
+            crate::tokens::CallError::Jobber(j) => Self::UpstreamUnavailable(j.to_string()),
+        }
+    }
+}
+
+impl From<crate::webhooks::list::ListError> for AppError {
+    fn from(e: crate::webhooks::list::ListError) -> Self {
+        match e {
+            crate::webhooks::list::ListError::BadCursor => Self::BadUserInput(e.to_string()),
+            crate::webhooks::list::ListError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::sync::status::BrowseError> for AppError {
+    fn from(e: crate::sync::status::BrowseError) -> Self {
+        match e {
+            crate::sync::status::BrowseError::BadCursor => Self::BadUserInput(e.to_string()),
+            crate::sync::status::BrowseError::Db(db) => db.into(),
+        }
     }
 }
 

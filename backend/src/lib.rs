@@ -5,15 +5,17 @@
 //! - [`db`]: sea-orm storage (SQLite or PostgreSQL) and entities; [`migrations`] crate for schema.
 //! - [`http`]: REST routes (health, OAuth, webhooks, SPA) and the GraphQL endpoints.
 //! - [`api`]: OUR GraphQL schema (queries, mutations, subscriptions, types).
-//! - [`connections`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas.
-//! - [`telemetry`], [`error`], [`state`], [`keys`]: plumbing.
+//! - [`connect`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
+//!   each takes the narrow services it needs, never the whole [`state::AppState`].
+//! - [`worker`]: the one background-worker loop and backoff.
+//! - [`telemetry`], [`metrics`], [`keys`], [`jobber`]: plumbing.
+//! - [`error`], [`state`]: the edge's error type and the assembled services (used by `http`/`api`).
 //!
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
 
 pub mod api;
 pub mod config;
 pub mod connect;
-pub mod connections;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -27,6 +29,7 @@ pub mod sync;
 pub mod telemetry;
 pub mod tokens;
 pub mod webhooks;
+pub mod worker;
 
 use std::future::Future;
 
@@ -57,11 +60,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = http::router(state.clone());
-    let worker =
-        tokio::spawn(webhooks::worker::run(state.db.clone(), state.inbox.clone(), state.shutdown.clone()));
+    let lifecycle = std::sync::Arc::new(webhooks::worker::LifecycleWorker::new(state.db.clone()).await);
+    let pace = worker::Pace {
+        concurrency: 1,
+        idle_poll: webhooks::worker::IDLE_POLL,
+        wake: state.inbox.new_lifecycle.clone(),
+    };
+    let worker = tokio::spawn(worker::run(lifecycle, pace, state.shutdown.clone()));
     let checkpointer =
         state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
-    let sync_tasks = sync::spawn(&state);
+    let sync_tasks = sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -82,6 +90,16 @@ pub async fn serve(
     }
     for task in sync_tasks {
         let _ = task.await;
+    }
+    // Token refreshes already sent to Jobber finish and store their answer (Jobber has rotated
+    // the refresh token by then: dropping the answer would leave a dead one).
+    let tracker = state.tokens.tracker();
+    tracker.close();
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        tracing::error!(
+            refreshes = tracker.len(),
+            "token refreshes still running after the grace period; exiting anyway"
+        );
     }
     Ok(())
 }

@@ -92,7 +92,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::RotateKeys => {
             let db = jobber_app::db::Db::connect(&config).await?;
             let keys = jobber_app::keys::Keys::load(&config)?;
-            let n = jobber_app::tokens::rotate_keys_in(&db, &keys).await?;
+            let n = jobber_app::tokens::rotate_keys(&db, &keys.tokens).await?;
             println!("re-encrypted the tokens of {n} connection(s) under key {}", keys.tokens.current.id());
             Ok(())
         }

@@ -1,12 +1,14 @@
-//! Shared application state handed to every handler and resolver.
+//! Shared application state handed to every handler and resolver: the services, assembled once.
+//! Only the edges (`http`, `api`) and `lib.rs` use it; the domain modules take the narrow
+//! service they need.
 use std::{ops::Deref, sync::Arc, time::Instant};
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Config, db::Db, jobber::Jobber, keys::Keys, tokens::RefreshLocks, webhooks::ingest::Inbox,
+    config::Config, db::Db, jobber::Jobber, keys::Keys, sessions::Sessions, sync::SyncService,
+    tokens::TokenService, webhooks::ingest::Inbox,
 };
 
 /// Cheap-to-clone handle on everything a request may need.
@@ -18,36 +20,48 @@ pub struct Inner {
     pub config: Config,
     pub db: Db,
     pub keys: Keys,
+    /// Where Jobber is, the webhook secrets, the embedded sandbox.
     pub jobber: Jobber,
-    pub refresh_locks: RefreshLocks,
+    pub tokens: TokenService,
+    pub sessions: Sessions,
     pub inbox: Inbox,
-    /// Secrets accepted on webhook signatures (current, then previous).
-    pub webhook_secrets: Vec<SecretString>,
+    pub sync: SyncService,
     pub metrics: PrometheusHandle,
     pub started_at: Instant,
     /// Fired on shutdown: background workers stop.
     pub shutdown: CancellationToken,
-    /// Wakes the sync runner.
-    pub sync: crate::sync::SyncHandle,
 }
 
 impl AppState {
-    /// Wraps the parts.
+    /// Wires the services from the parts.
     pub fn new(config: Config, db: Db, keys: Keys, jobber: Jobber, metrics: PrometheusHandle) -> Self {
         let inbox = Inbox::start(&db);
-        let webhook_secrets = jobber.webhook_secrets.clone();
+        let tokens = TokenService::new(
+            db.clone(),
+            keys.tokens.clone(),
+            jobber.oauth.clone(),
+            jobber.client.clone(),
+            config.refresh_margin,
+        );
+        let sessions = Sessions::new(
+            db.clone(),
+            keys.cookies.clone(),
+            config.session_ttl,
+            config.app_base_url.scheme() == "https",
+        );
+        let sync = SyncService::new(db.clone(), tokens.clone(), config.sync.clone(), config.data_retention);
         Self(Arc::new(Inner {
             config,
             db,
             keys,
             jobber,
-            refresh_locks: RefreshLocks::default(),
+            tokens,
+            sessions,
             inbox,
-            webhook_secrets,
+            sync,
             metrics,
             started_at: Instant::now(),
             shutdown: CancellationToken::new(),
-            sync: crate::sync::SyncHandle::default(),
         }))
     }
 

@@ -20,9 +20,16 @@ impl Mutation {
     async fn disconnect(&self, ctx: &Context<'_>) -> GqlResult<DisconnectPayload> {
         let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?.clone();
         let state = ctx.data_unchecked::<AppState>();
-        let outcome = crate::lifecycle::disconnect_from_app(state, &session).await.gql()?;
-        ctx.append_http_header("set-cookie", crate::sessions::clear_cookie_header(&state.config));
-        Ok(outcome)
+        let outcome = crate::lifecycle::disconnect(
+            &state.tokens,
+            &state.db,
+            &session.jobber_account_id,
+            crate::lifecycle::DisconnectReason::FromApp,
+        )
+        .await
+        .gql()?;
+        ctx.append_http_header("set-cookie", state.sessions.clear_cookie_header());
+        Ok(outcome.into())
     }
 
     /// Sync the merchant's Jobber data now: `resources` (all when omitted or empty), only what
@@ -38,6 +45,10 @@ impl Mutation {
         let resources: Vec<crate::sync::Resource> =
             resources.unwrap_or_default().into_iter().map(Into::into).collect();
         let mode = if full { crate::sync::Mode::Full } else { crate::sync::Mode::Incremental };
-        crate::sync::status::request(state, &session.jobber_account_id, &resources, mode).await.gql()
+        let statuses =
+            crate::sync::status::request(&state.sync, &session.jobber_account_id, &resources, mode)
+                .await
+                .gql()?;
+        Ok(statuses.into_iter().map(Into::into).collect())
     }
 }

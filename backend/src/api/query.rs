@@ -3,20 +3,27 @@ use async_graphql::{Context, Object};
 use super::{
     RequestCtx,
     types::{
-        AppInfo, ClientConnection, Connection, Environment, InvoiceConnection, JobConnection,
-        PreviousConnection, PropertyConnection, QuoteConnection, SyncResourceStatus, WebhookEventConnection,
+        AppInfo, Client, Connection, Environment, Invoice, Job, PreviousConnection, Property, Quote,
+        RecordConnection, SyncResourceStatus, WebhookEventConnection,
     },
 };
 use crate::{
     error::{GqlResult, GqlResultExt},
     state::AppState,
+    sync::resources,
 };
 
-/// Read-only entry points.
-pub struct Query;
+/// Read-only entry points: the fields below, then one list per synced resource.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(BaseQuery, ClientsQuery, PropertiesQuery, JobsQuery, QuotesQuery, InvoicesQuery);
+
+/// The entry points that are not synced-data lists.
+#[derive(Default)]
+pub struct BaseQuery;
 
 #[Object]
-impl Query {
+impl BaseQuery {
     /// Facts about this deployment.
     async fn app_info(&self, ctx: &Context<'_>) -> AppInfo {
         let state = ctx.data_unchecked::<AppState>();
@@ -65,115 +72,89 @@ impl Query {
         after: Option<String>,
     ) -> GqlResult<WebhookEventConnection> {
         let (state, session) = super::scoped(ctx)?;
-        crate::webhooks::list_events(&state.db, &session.jobber_account_id, first, after.as_deref())
+        let first = u64::try_from(first).unwrap_or(20);
+        Ok(crate::webhooks::list_events(&state.db, &session.jobber_account_id, first, after.as_deref())
             .await
-            .gql()
+            .gql()?
+            .into())
     }
 
     /// Sync progress of each resource of the signed-in merchant's account.
     async fn sync_status(&self, ctx: &Context<'_>) -> GqlResult<Vec<SyncResourceStatus>> {
         let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::statuses(&state.db, &state.config.sync, &session.jobber_account_id).await.gql()
-    }
-
-    /// The merchant's synced clients, by name. `search` matches names, emails, phones and
-    /// addresses (every word must match).
-    async fn clients(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> GqlResult<ClientConnection> {
-        let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::clients(
-            &state.db,
-            &session.jobber_account_id,
-            first,
-            after.as_deref(),
-            search.as_deref(),
-        )
-        .await
-        .gql()
-    }
-
-    /// The merchant's synced properties, by address. `search` matches the address.
-    async fn properties(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> GqlResult<PropertyConnection> {
-        let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::properties(
-            &state.db,
-            &session.jobber_account_id,
-            first,
-            after.as_deref(),
-            search.as_deref(),
-        )
-        .await
-        .gql()
-    }
-
-    /// The merchant's synced jobs, newest number first. `search` matches the title and `#number`.
-    async fn jobs(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> GqlResult<JobConnection> {
-        let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::jobs(
-            &state.db,
-            &session.jobber_account_id,
-            first,
-            after.as_deref(),
-            search.as_deref(),
-        )
-        .await
-        .gql()
-    }
-
-    /// The merchant's synced quotes, newest number first. `search` matches the title and `#number`.
-    async fn quotes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> GqlResult<QuoteConnection> {
-        let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::quotes(
-            &state.db,
-            &session.jobber_account_id,
-            first,
-            after.as_deref(),
-            search.as_deref(),
-        )
-        .await
-        .gql()
-    }
-
-    /// The merchant's synced invoices, newest number first. `search` matches the subject and `#number`.
-    async fn invoices(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> GqlResult<InvoiceConnection> {
-        let (state, session) = super::scoped(ctx)?;
-        crate::sync::status::invoices(
-            &state.db,
-            &session.jobber_account_id,
-            first,
-            after.as_deref(),
-            search.as_deref(),
-        )
-        .await
-        .gql()
+        let statuses =
+            crate::sync::status::statuses(&state.db, &state.config.sync, &session.jobber_account_id)
+                .await
+                .gql()?;
+        Ok(statuses.into_iter().map(Into::into).collect())
     }
 }
+
+/// One list of synced data per resource, written once: the merchant's items of `$R` as `$node`s.
+macro_rules! resource_query {
+    ($query:ident, $field:ident, $R:ty, $node:ty, $doc:literal) => {
+        #[derive(Default)]
+        pub struct $query;
+
+        #[Object]
+        impl $query {
+            #[doc = $doc]
+            async fn $field(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+                after: Option<String>,
+                search: Option<String>,
+            ) -> GqlResult<RecordConnection<$node>> {
+                let (state, session) = super::scoped(ctx)?;
+                let first = u64::try_from(first).unwrap_or(20);
+                let page = crate::sync::status::browse::<$R>(
+                    &state.db,
+                    &session.jobber_account_id,
+                    first,
+                    after.as_deref(),
+                    search.as_deref(),
+                )
+                .await
+                .gql()?;
+                Ok(RecordConnection::from_page(page))
+            }
+        }
+    };
+}
+
+resource_query!(
+    ClientsQuery,
+    clients,
+    resources::Clients,
+    Client,
+    "The merchant's synced clients, by name. `search` matches names, emails, phones and addresses (every word must match)."
+);
+resource_query!(
+    PropertiesQuery,
+    properties,
+    resources::Properties,
+    Property,
+    "The merchant's synced properties, by address. `search` matches the address and the client's name."
+);
+resource_query!(
+    JobsQuery,
+    jobs,
+    resources::Jobs,
+    Job,
+    "The merchant's synced jobs, newest number first. `search` matches the title, `#number` and the client's name."
+);
+resource_query!(
+    QuotesQuery,
+    quotes,
+    resources::Quotes,
+    Quote,
+    "The merchant's synced quotes, newest number first. `search` matches the title, `#number` and the client's name."
+);
+resource_query!(
+    InvoicesQuery,
+    invoices,
+    resources::Invoices,
+    Invoice,
+    "The merchant's synced invoices, newest number first. `search` matches the subject, `#number` and the client's name."
+);

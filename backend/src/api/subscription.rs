@@ -73,13 +73,14 @@ impl Subscription {
                     if last.is_some() {
                         tokio::time::sleep(PROGRESS_POLL).await;
                     }
-                    match crate::sync::status::statuses(
+                    let read = crate::sync::status::statuses(
                         &state.db,
                         &state.config.sync,
                         &session.jobber_account_id,
                     )
                     .await
-                    {
+                    .map(|s| s.into_iter().map(SyncResourceStatus::from).collect::<Vec<_>>());
+                    match read {
                         Ok(current) if last.as_ref() != Some(&current) => {
                             return Some((current.clone(), Some(current)));
                         }

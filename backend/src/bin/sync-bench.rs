@@ -16,8 +16,10 @@ use anyhow::Context as _;
 use jobber_app::{
     config::Config,
     db::entities::sync_state,
+    db::{enums::SyncRunState, records},
     state::AppState,
-    sync::{Resource, fetch, records},
+    sync::{Resource, fetch, resources},
+    with_resource,
 };
 use jobber_sandbox::{BucketConfig, RecordCounts, Sandbox, SandboxConfig};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -102,19 +104,19 @@ async fn sync_once(
 ) -> anyhow::Result<Run> {
     let account = sandbox.account_id_by_name(account_name).context("account")?;
     let code = sandbox.issue_code(&account, &jobber_app::jobber::callback_url(&state.config));
-    let tasks = jobber_app::sync::spawn(state);
+    let tasks = jobber_app::sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let started = Instant::now();
-    jobber_app::connect::connect_with_code(state, &code).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    connect(state, &code).await?;
     state.sync.wake.notify_one();
     let mut quarters = Vec::new();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let rows = sync_state::Entity::find().all(state.db.conn()).await?;
+        let rows = sync_state::Entity::find().all(state.db.reader()).await?;
         let fetched: i64 = rows.iter().map(|r| r.fetched).sum();
         while (quarters.len() as u64) < 4 && fetched as u64 * 4 >= expected * (quarters.len() as u64 + 1) {
             quarters.push(rss_kib("VmRSS:"));
         }
-        if rows.len() == 5 && rows.iter().all(|r| r.state == "DONE") {
+        if rows.len() == 5 && rows.iter().all(|r| r.state == SyncRunState::Done) {
             if let Some(failed) = rows.iter().find(|r| r.error.is_some()) {
                 anyhow::bail!("sync failed: {:?}", failed.error);
             }
@@ -146,15 +148,14 @@ async fn part_a(n: usize) -> anyhow::Result<()> {
     // (asked on the second account, so the first account's bucket starts full).
     let other = sandbox.account_id_by_name("Spark Electric Co.").context("account")?;
     let code = sandbox.issue_code(&other, &jobber_app::jobber::callback_url(&state.config));
-    jobber_app::connect::connect_with_code(&state, &code).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    connect(&state, &code).await?;
     let mut points = 0.0;
-    let mut bucket = (10_000.0, 500.0);
+    let mut bucket: (f64, f64) = (10_000.0, 500.0);
     for resource in [Resource::Clients, Resource::Jobs, Resource::Properties] {
         let count = if resource == Resource::Properties { PROPERTIES } else { n };
-        let page = fetch::page(&state, &other, resource, 100, None, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let cost = page.cost.context("no cost reported")?;
+        let cost = with_resource!(resource, R => fetch::page::<R>(&state.tokens, &other, 100, None, None).await.map(|(_, cost)| cost))
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .context("no cost reported")?;
         bucket = (cost.throttle_status.maximum_available, cost.throttle_status.restore_rate);
         points += cost.requested_query_cost / 100.0 * count as f64;
     }
@@ -223,21 +224,23 @@ async fn part_b(n: usize, db_kind: &str, postgres: Option<&str>) -> anyhow::Resu
     // Local ingest alone: the same pages again, upserted as the sync commits them.
     let account = sandbox.account_id_by_name("Spark Electric Co.").context("account")?;
     let code = sandbox.issue_code(&account, &jobber_app::jobber::callback_url(&state.config));
-    jobber_app::connect::connect_with_code(&state, &code).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    connect(&state, &code).await?;
     let mut pages = Vec::new();
     for resource in [Resource::Clients, Resource::Jobs] {
         let mut after = None;
         loop {
-            let page = fetch::page(&state, &account, resource, 100, after, None)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let rows: Vec<records::RecordRow> =
-                page.items.iter().filter_map(|v| records::RecordRow::from_json(resource, v)).collect();
+            let (rows, next): (Vec<records::RecordRow>, Option<String>) = with_resource!(resource, R => {
+                let (page, _) = fetch::page::<R>(&state.tokens, &account, 100, after, None)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let next = if page.has_next { page.end_cursor } else { None };
+                (page.items.iter().map(resources::record_row::<R>).collect(), next)
+            });
             pages.push((resource, rows));
-            if !page.has_next {
-                break;
+            match next {
+                Some(c) => after = Some(c),
+                None => break,
             }
-            after = page.end_cursor;
         }
     }
     let total: usize = pages.iter().map(|(_, r)| r.len()).sum();
@@ -254,6 +257,14 @@ async fn part_b(n: usize, db_kind: &str, postgres: Option<&str>) -> anyhow::Resu
         total as f64 / secs
     );
     state.shutdown.cancel();
+    Ok(())
+}
+
+async fn connect(state: &AppState, code: &str) -> anyhow::Result<()> {
+    let callback = jobber_app::jobber::callback_url(&state.config);
+    jobber_app::connect::connect_with_code(&state.tokens, &state.db, &callback, code)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

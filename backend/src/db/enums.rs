@@ -6,6 +6,17 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Lets tests and logs compare a stored value with its spelling (`row.status == "CONNECTED"`).
+macro_rules! eq_spelling {
+    ($($t:ty),*) => {$(
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.to_value() == *other
+            }
+        }
+    )*};
+}
+
 /// A value stored as text, for SQL that has to spell it (e.g. to match a partial index).
 pub trait StoredValue: ActiveEnum<Value = String> + Copy {
     /// The stored spelling.
@@ -26,6 +37,119 @@ pub trait StoredValue: ActiveEnum<Value = String> + Copy {
 }
 
 impl<T: ActiveEnum<Value = String> + Copy> StoredValue for T {}
+
+/// A connection's health (`connections.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ConnectionStatus {
+    /// Tokens are valid; everything works.
+    #[sea_orm(string_value = "CONNECTED")]
+    Connected,
+    /// Jobber is failing transiently; tokens are kept and the app retries.
+    #[sea_orm(string_value = "DEGRADED")]
+    Degraded,
+    /// Jobber no longer accepts the tokens (wiped): the merchant must reconnect.
+    #[sea_orm(string_value = "NEEDS_REAUTH")]
+    NeedsReauth,
+    /// The app was disconnected from the account.
+    #[sea_orm(string_value = "DISCONNECTED")]
+    Disconnected,
+}
+
+impl ConnectionStatus {
+    /// The statuses of a live connection: its account is synced and its data webhooks are worked.
+    pub const LIVE: [Self; 2] = [Self::Connected, Self::Degraded];
+
+    /// Whether the connection is live (see [`Self::LIVE`]).
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+}
+
+/// A synced kind of Jobber data (`sync_state.resource`, `sync_records.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Resource {
+    #[sea_orm(string_value = "CLIENT")]
+    Clients,
+    #[sea_orm(string_value = "PROPERTY")]
+    Properties,
+    #[sea_orm(string_value = "JOB")]
+    Jobs,
+    #[sea_orm(string_value = "QUOTE")]
+    Quotes,
+    #[sea_orm(string_value = "INVOICE")]
+    Invoices,
+}
+
+/// Where a resource's sync stands (`sync_state.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SyncRunState {
+    /// Never run.
+    #[sea_orm(string_value = "IDLE")]
+    Idle,
+    /// A run holds the row (with a lease).
+    #[sea_orm(string_value = "RUNNING")]
+    Running,
+    /// The last run finished.
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// The last run failed.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// Full pass (everything, then mark-and-sweep) or incremental (only what changed)
+/// (`sync_state.mode`, `sync_state.requested_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SyncMode {
+    #[sea_orm(string_value = "FULL")]
+    Full,
+    #[sea_orm(string_value = "INCREMENTAL")]
+    Incremental,
+}
+
+/// Processing state of an inbox row (`webhook_events.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum EventStatus {
+    /// Waiting for a worker (or for its retry time).
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Applied.
+    #[sea_orm(string_value = "PROCESSED")]
+    Processed,
+    /// Recorded, nothing to do (the reason is in `last_error`).
+    #[sea_orm(string_value = "IGNORED")]
+    Ignored,
+    /// Failed at least once; retried.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Failed too often: parked until redriven.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}
+
+impl EventStatus {
+    /// Still to be worked: the condition of the partial index `idx_webhook_events_due`.
+    pub const OPEN: [Self; 2] = [Self::Pending, Self::Failed];
+    /// Done with: kept as dedupe memory and activity until retention removes them.
+    pub const SETTLED: [Self; 2] = [Self::Processed, Self::Ignored];
+}
+
+/// Which consumer works an inbox row (`webhook_events.lane`), fixed at insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Lane {
+    /// `APP_CONNECT`, `APP_DISCONNECT`: the lifecycle worker.
+    #[sea_orm(string_value = "lifecycle")]
+    Lifecycle,
+    /// Item changes: the sync consumer (unknown topics are stored already settled).
+    #[sea_orm(string_value = "data")]
+    Data,
+}
 
 /// Who ended a connection (`connections.disconnect_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -69,7 +193,7 @@ pub(crate) mod tests {
     pub(crate) fn check<E: ActiveEnum<Value = String> + Iterable + PartialEq + std::fmt::Debug>() {
         for v in E::iter() {
             let s = v.to_value();
-            assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{s}");
+            assert!(!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{s}");
             assert_eq!(E::try_from_value(&s).unwrap(), v);
         }
         assert!(E::try_from_value(&"NO_SUCH_VALUE".to_owned()).is_err());
@@ -77,7 +201,39 @@ pub(crate) mod tests {
 
     #[test]
     fn stored_values_round_trip_and_unknown_ones_fail() {
-        check::<super::DisconnectSource>();
-        check::<super::SyncProblem>();
+        use super::*;
+        check::<ConnectionStatus>();
+        check::<Resource>();
+        check::<SyncRunState>();
+        check::<SyncMode>();
+        check::<EventStatus>();
+        check::<Lane>();
+        check::<DisconnectSource>();
+        check::<SyncProblem>();
     }
 }
+
+#[cfg(test)]
+mod sql_tests {
+    use super::*;
+
+    #[test]
+    fn sql_lists_match_the_partial_indexes() {
+        // The migrations' partial indexes spell these conditions; SQLite uses a partial index
+        // only when a query repeats its terms word for word.
+        assert_eq!(EventStatus::sql_list(&EventStatus::OPEN), "'PENDING', 'FAILED'");
+        assert_eq!(EventStatus::Dead.sql(), "'DEAD'");
+        assert_eq!(ConnectionStatus::sql_list(&ConnectionStatus::LIVE), "'CONNECTED', 'DEGRADED'");
+    }
+}
+
+eq_spelling!(
+    ConnectionStatus,
+    Resource,
+    SyncRunState,
+    SyncMode,
+    EventStatus,
+    Lane,
+    DisconnectSource,
+    SyncProblem
+);

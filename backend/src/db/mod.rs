@@ -1,10 +1,26 @@
 //! Storage: one sea-orm code path for SQLite (embedded default) and PostgreSQL (scale-out).
 //!
-//! `Db` owns the connection pool. Queries live in `impl Db` blocks grouped by area; every query
-//! that reads merchant data takes the connection (account) it is scoped to.
+//! [`Db`] hands out two handles, and the database enforces which is which:
+//! - [`Db::reader`]: a pool opened **read-only** (SQLite `SQLITE_OPEN_READONLY`; PostgreSQL
+//!   `default_transaction_read_only`), so a write sent there fails instead of bypassing the rule
+//!   below;
+//! - [`Db::writer`] / [`Db::begin_write`]: every write. On SQLite that is a pool of exactly one
+//!   connection, so writers queue in this process (FIFO, woken the moment the previous one
+//!   commits) rather than inside SQLite, whose busy handler polls by sleeping 1, 2, 5, 10 … ms.
+//!
+//! Queries live here, grouped by table ([`connections`], [`sessions`], [`inbox`], [`records`],
+//! [`sync_state`]); the named transitions of a `connections` row are written once, in
+//! [`connections`]. Every query that reads merchant data takes the account it is scoped to.
+//! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
+//! This module depends on nothing of the app but [`crate::config`].
 
+pub mod connections;
 pub mod entities;
 pub mod enums;
+pub mod inbox;
+pub mod records;
+pub mod sessions;
+pub mod sync_state;
 
 use std::{path::Path, time::Duration};
 
@@ -19,12 +35,14 @@ use crate::config::{Config, SqliteSynchronous as SyncSetting};
 /// The database handle shared by the whole app (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Db {
-    conn: DatabaseConnection,
-    /// Where writes that take SQLite's write lock go: on SQLite a pool of exactly one connection,
-    /// so writers queue in this process (FIFO, woken the moment the previous one commits) rather
-    /// than inside SQLite, whose busy handler polls by sleeping 1, 2, 5, 10 … ms. On PostgreSQL
-    /// (row locks, many writers) it is the main pool.
+    /// Read-only pool (see the module docs).
+    reader: DatabaseConnection,
+    /// Where writes go: on SQLite a pool of exactly one connection; on PostgreSQL (row locks,
+    /// many writers) a pool of its own.
     writer: DatabaseConnection,
+    /// SQLite only: one connection for WAL checkpoints, which must write the database file but
+    /// never take the write lock (a PASSIVE checkpoint runs beside the writer).
+    maintenance: Option<DatabaseConnection>,
     /// The SQLite database file and its `synchronous` setting, for a component that opens its own
     /// connection (the webhook inbox writer); `None` on PostgreSQL and for in-memory SQLite.
     sqlite_file: Option<(std::path::PathBuf, SyncSetting)>,
@@ -43,76 +61,103 @@ pub enum DbOpenError {
 }
 
 impl Db {
-    /// Opens the pool for `config.database_url`. SQLite files are created on first use, in WAL
+    /// Opens the pools for `config.database_url`. SQLite files are created on first use, in WAL
     /// mode; the directory is created as well.
     pub async fn connect(config: &Config) -> Result<Self, DbOpenError> {
         let url = config.database_url.as_str();
         let is_sqlite = url.starts_with("sqlite:");
-        if is_sqlite
-            && let Some(dir) = sqlite_path(url).and_then(Path::parent).filter(|d| !d.as_os_str().is_empty())
-        {
+        let file = is_sqlite.then(|| sqlite_path(url)).flatten();
+        if let Some(dir) = file.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| DbOpenError::CreateDir { path: dir.display().to_string(), source })?;
         }
 
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.sqlx_logging(false)
+        let mut base = ConnectOptions::new(url.to_owned());
+        base.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
             // sqlx pings a connection on every checkout by default: an extra round trip per query.
             // A broken connection fails the query instead, with an error the caller handles.
             .test_before_acquire(false);
-        if is_sqlite {
-            let synchronous = match config.sqlite_synchronous {
-                SyncSetting::Normal => SqliteSynchronous::Normal,
-                SyncSetting::Full => SqliteSynchronous::Full,
-            };
-            // WAL lets readers run beside the single writer; the busy timeout makes writers queue
-            // instead of failing with SQLITE_BUSY.
+        let backend = if is_sqlite { "SQLite" } else { "PostgreSQL" };
+        let connect = |opts| async move {
+            sea_orm::Database::connect(opts).await.map_err(|source| DbOpenError::Connect { backend, source })
+        };
+        if !is_sqlite {
+            let mut writer = base.clone();
+            writer.max_connections(16).min_connections(1);
+            let mut reader = base;
+            reader
+                .max_connections(8)
+                .min_connections(1)
+                .map_sqlx_postgres_opts(|o| o.options([("default_transaction_read_only", "on")]));
+            return Ok(Self {
+                writer: connect(writer).await?,
+                reader: connect(reader).await?,
+                maintenance: None,
+                sqlite_file: None,
+                purge_on_disconnect: config.data_retention.is_zero(),
+            });
+        }
+
+        let synchronous = match config.sqlite_synchronous {
+            SyncSetting::Normal => SqliteSynchronous::Normal,
+            SyncSetting::Full => SqliteSynchronous::Full,
+        };
+        let sqlite = move |read_only: bool| {
+            let mut opts = base.clone();
+            // WAL lets readers run beside the single writer; the busy timeout makes a writer that
+            // still meets the lock (another process, a checkpoint) wait instead of failing.
             opts.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(synchronous)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
-                    .create_if_missing(true)
+                    .create_if_missing(!read_only)
+                    .read_only(read_only)
                     // Checkpoints run in the background (see `spawn_checkpointer`), not inside
                     // whichever commit happens to cross the threshold: a webhook ack must not
                     // wait for the WAL to be copied into the database file.
                     .pragma("wal_autocheckpoint", "0")
             });
-            opts.max_connections(8).min_connections(1);
-        } else {
-            opts.max_connections(16).min_connections(1);
-        }
-        let backend = if is_sqlite { "SQLite" } else { "PostgreSQL" };
-        let writer_opts = (is_sqlite && sqlite_path(url).is_some()).then(|| {
-            let mut o = opts.clone();
-            o.max_connections(1).min_connections(1);
-            o
-        });
-        let connect = |opts| async move {
-            sea_orm::Database::connect(opts).await.map_err(|source| DbOpenError::Connect { backend, source })
+            opts
         };
-        let conn = connect(opts).await?;
-        // An in-memory SQLite database exists once per connection, so it cannot have a second pool.
-        let writer = match writer_opts {
-            Some(o) => connect(o).await?,
-            None => conn.clone(),
+        // The writer first: it creates the file (and its WAL) that the read-only pool opens.
+        let mut writer = sqlite(false);
+        writer.max_connections(1).min_connections(1);
+        let writer = connect(writer).await?;
+        let Some(path) = file else {
+            // An in-memory database exists once per connection: one connection does everything.
+            return Ok(Self {
+                reader: writer.clone(),
+                writer,
+                maintenance: None,
+                sqlite_file: None,
+                purge_on_disconnect: config.data_retention.is_zero(),
+            });
         };
-        let sqlite_file = is_sqlite
-            .then(|| sqlite_path(url))
-            .flatten()
-            .map(|p| (p.to_path_buf(), config.sqlite_synchronous));
-        Ok(Self { conn, writer, sqlite_file, purge_on_disconnect: config.data_retention.is_zero() })
+        let mut reader = sqlite(true);
+        reader.max_connections(8).min_connections(1);
+        let mut maintenance = sqlite(false);
+        maintenance.max_connections(1).min_connections(0);
+        Ok(Self {
+            reader: connect(reader).await?,
+            writer,
+            maintenance: Some(connect(maintenance).await?),
+            sqlite_file: Some((path.to_path_buf(), config.sqlite_synchronous)),
+            purge_on_disconnect: config.data_retention.is_zero(),
+        })
+    }
+}
+
+impl Db {
+    /// The read-only pool: every read (a write sent here fails).
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.reader
     }
 
-    /// The sea-orm connection.
-    pub fn conn(&self) -> &DatabaseConnection {
-        &self.conn
-    }
-
-    /// The connection for hot writes outside [`Db::begin_write`] (e.g. claiming inbox rows): on
-    /// SQLite the single write connection, so the write queues in-process (see the field).
+    /// The connection for writes outside [`Db::begin_write`] (e.g. claiming inbox rows): on
+    /// SQLite the single write connection, so the write queues in-process (see the module docs).
     /// Never use it while holding a transaction from `begin_write`: on SQLite that waits for itself.
     pub fn writer(&self) -> &DatabaseConnection {
         &self.writer
@@ -130,7 +175,7 @@ impl Db {
 
     /// Which database this is.
     pub fn backend(&self) -> DatabaseBackend {
-        self.conn.get_database_backend()
+        self.writer.get_database_backend()
     }
 
     /// Applies every pending migration. On SQLite, sea-orm-migration runs each statement on its
@@ -146,14 +191,40 @@ impl Db {
         Migrator::down(&self.writer, steps).await
     }
 
-    /// Names of migrations not yet applied.
+    /// Names of migrations not yet applied. Read from sea-orm-migration's table through the
+    /// read-only pool (the migrator's own query would first create that table); no table yet
+    /// means nothing is applied.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
-        Ok(Migrator::get_pending_migrations(&self.conn).await?.iter().map(|m| m.name().to_owned()).collect())
+        let applied: std::collections::HashSet<String> = match self
+            .reader
+            .query_all_raw(Statement::from_string(self.backend(), "SELECT version FROM seaql_migrations"))
+            .await
+        {
+            Ok(rows) => rows.iter().map(|r| r.try_get::<String>("", "version")).collect::<Result<_, _>>()?,
+            Err(_) if !self.has_migrations_table().await? => Default::default(),
+            Err(err) => return Err(err),
+        };
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect())
+    }
+
+    async fn has_migrations_table(&self) -> Result<bool, DbErr> {
+        let sql = match self.backend() {
+            DatabaseBackend::Postgres => {
+                "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() \
+                 AND table_name = 'seaql_migrations'"
+            }
+            _ => "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
+        };
+        Ok(self.reader.query_one_raw(Statement::from_string(self.backend(), sql)).await?.is_some())
     }
 
     /// Readiness: the database answers and every migration is applied.
     pub async fn check_ready(&self) -> Result<(), String> {
-        self.conn
+        self.reader
             .execute_raw(Statement::from_string(self.backend(), "SELECT 1"))
             .await
             .map_err(|e| format!("database unreachable: {e}"))?;
@@ -183,29 +254,29 @@ impl Db {
         every: Duration,
         cancel: tokio_util::sync::CancellationToken,
     ) -> Option<tokio::task::JoinHandle<()>> {
-        if self.backend() != DatabaseBackend::Sqlite {
-            return None;
-        }
-        let db = self.clone();
+        let conn = self.maintenance.clone()?;
         Some(tokio::spawn(async move {
             loop {
                 tokio::select! {
                     () = cancel.cancelled() => break,
                     () = tokio::time::sleep(every) => {}
                 }
-                if let Err(err) = db.conn.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                if let Err(err) = conn.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
                     tracing::warn!(error = %err, "WAL checkpoint failed");
                 }
             }
             // A final full checkpoint so the WAL does not outgrow the database across restarts.
-            let _ = db.conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await;
+            let _ = conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await;
         }))
     }
 
     /// Closes the pool (used on shutdown so SQLite checkpoints its WAL).
     pub async fn close(self) {
+        let _ = self.reader.close().await;
+        if let Some(m) = self.maintenance {
+            let _ = m.close().await;
+        }
         let _ = self.writer.close().await;
-        let _ = self.conn.close().await;
     }
 }
 

@@ -1,4 +1,6 @@
-//! The `sync_records` table: one row per synced Jobber item, scoped by account.
+//! The `sync_records` table: one row per synced Jobber item, scoped by account. The item itself
+//! is stored as JSON in `data` (Jobber's shape, written and read back by `sync::resources`' typed
+//! items); the columns beside it are what we index and sort on.
 //!
 //! Writes are idempotent and order-proof:
 //! - the unique key (account, kind, Jobber id) makes every write an upsert: never a duplicate;
@@ -13,12 +15,14 @@ use sea_orm::{
     ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
-use serde_json::Value;
 
-use super::Resource;
-use crate::db::entities::sync_records::{self, Column as C};
+use super::{
+    entities::sync_records::{self, Column as C},
+    enums::Resource,
+};
 
-/// One item as fetched from Jobber, with the columns we index extracted.
+/// One item as fetched from Jobber, with the columns we index extracted (see
+/// `sync::resources`, which builds these from typed items).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordRow {
     pub jobber_id: String,
@@ -32,105 +36,6 @@ pub struct RecordRow {
     pub updated_at: Option<DateTime<Utc>>,
     /// The item as Jobber sent it (JSON).
     pub data: String,
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn f(v: &Value, path: &[&str]) -> Option<f64> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_f64()
-}
-
-fn address_parts(v: Option<&Value>) -> Vec<String> {
-    let Some(a) = v else { return Vec::new() };
-    ["street", "city", "province", "postalCode", "country"]
-        .iter()
-        .filter_map(|k| s(a, k).map(str::to_owned))
-        .collect()
-}
-
-fn nested_id(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(|c| s(c, "id")).map(str::to_owned)
-}
-
-impl RecordRow {
-    /// Extracts the indexed columns of an item of `resource` (Jobber's JSON shape, as our
-    /// operations select it). `None` when the item has no id.
-    pub fn from_json(resource: Resource, v: &Value) -> Option<Self> {
-        let jobber_id = s(v, "id")?.to_owned();
-        let updated_at = s(v, "updatedAt")
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let mut search: Vec<String> = Vec::new();
-        let mut row = RecordRow {
-            jobber_id,
-            title: String::new(),
-            search_text: String::new(),
-            number: None,
-            status: None,
-            client_jobber_id: nested_id(v, "client"),
-            amount: None,
-            balance: None,
-            updated_at,
-            data: v.to_string(),
-        };
-        match resource {
-            Resource::Clients => {
-                let person = [s(v, "firstName"), s(v, "lastName")].into_iter().flatten().collect::<Vec<_>>();
-                row.title = s(v, "name")
-                    .map(str::to_owned)
-                    .or_else(|| s(v, "companyName").map(str::to_owned))
-                    .unwrap_or_else(|| person.join(" "));
-                search.push(row.title.clone());
-                search.extend(person.iter().map(|p| (*p).to_owned()));
-                search.extend(s(v, "companyName").map(str::to_owned));
-                for (list, key) in [("emails", "address"), ("phones", "number")] {
-                    if let Some(items) = v.get(list).and_then(Value::as_array) {
-                        search.extend(items.iter().filter_map(|i| s(i, key).map(str::to_owned)));
-                    }
-                }
-                search.extend(address_parts(v.get("billingAddress")));
-                row.balance = f(v, &["balance"]);
-                row.status = Some(
-                    if v.get("isArchived").and_then(Value::as_bool) == Some(true) {
-                        "archived"
-                    } else {
-                        "active"
-                    }
-                    .to_owned(),
-                );
-            }
-            Resource::Properties => {
-                let parts = address_parts(v.get("address"));
-                row.title = parts.iter().take(2).cloned().collect::<Vec<_>>().join(", ");
-                search.extend(parts);
-            }
-            Resource::Jobs | Resource::Quotes | Resource::Invoices => {
-                let (number, status, title) = match resource {
-                    Resource::Jobs => ("jobNumber", "jobStatus", "title"),
-                    Resource::Quotes => ("quoteNumber", "quoteStatus", "title"),
-                    _ => ("invoiceNumber", "invoiceStatus", "subject"),
-                };
-                row.number = v.get(number).and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()));
-                row.status = s(v, status).map(str::to_owned);
-                row.title = s(v, title).unwrap_or_default().to_owned();
-                search.push(row.title.clone());
-                if let Some(n) = row.number {
-                    search.push(format!("#{n}"));
-                }
-                row.amount = match resource {
-                    Resource::Jobs => f(v, &["total"]),
-                    _ => f(v, &["amounts", "total"]),
-                };
-                if resource == Resource::Invoices {
-                    row.balance = f(v, &["amounts", "invoiceBalance"]);
-                }
-            }
-        }
-        row.search_text = search.join(" ").to_lowercase();
-        Some(row)
-    }
 }
 
 /// Upserts `rows` of `resource` for the account, marking them seen by full pass `pass`.
@@ -194,7 +99,7 @@ pub async fn upsert<D: ConnectionTrait>(
     for r in rows {
         insert.values_panic([
             account_id.into(),
-            resource.as_str().into(),
+            resource.into(),
             r.jobber_id.clone().into(),
             r.title.clone().into(),
             r.search_text.clone().into(),
@@ -237,7 +142,7 @@ pub async fn tombstone<D: ConnectionTrait>(
         ])
         .values_panic([
             account_id.into(),
-            resource.as_str().into(),
+            resource.into(),
             jobber_id.into(),
             "".into(),
             "".into(),
@@ -268,7 +173,7 @@ pub async fn is_tombstoned<D: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     Ok(sync_records::Entity::find()
         .filter(C::JobberAccountId.eq(account_id))
-        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Kind.eq(resource))
         .filter(C::JobberId.eq(jobber_id))
         .filter(C::Deleted.eq(true))
         .count(db)
@@ -287,7 +192,7 @@ pub async fn unseen<D: ConnectionTrait>(
         .select_only()
         .column(C::JobberId)
         .filter(C::JobberAccountId.eq(account_id))
-        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Kind.eq(resource))
         .filter(C::Deleted.eq(false))
         .filter(C::SeenPass.lt(pass))
         .order_by_asc(C::Id)
@@ -304,7 +209,7 @@ pub async fn count_live<D: ConnectionTrait>(
 ) -> Result<u64, DbErr> {
     sync_records::Entity::find()
         .filter(C::JobberAccountId.eq(account_id))
-        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Kind.eq(resource))
         .filter(C::Deleted.eq(false))
         .count(db)
         .await
@@ -331,7 +236,7 @@ pub async fn browse<D: ConnectionTrait>(
 ) -> Result<(Vec<sync_records::Model>, u64), DbErr> {
     let mut q = sync_records::Entity::find()
         .filter(C::JobberAccountId.eq(account_id))
-        .filter(C::Kind.eq(resource.as_str()))
+        .filter(C::Kind.eq(resource))
         .filter(C::Deleted.eq(false));
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         for word in term.to_lowercase().split_whitespace() {
@@ -348,7 +253,7 @@ pub async fn browse<D: ConnectionTrait>(
                     .column(C::JobberId)
                     .from_as(sync_records::Entity, Alias::new("owner"))
                     .and_where(Expr::col((Alias::new("owner"), C::JobberAccountId)).eq(account_id))
-                    .and_where(Expr::col((Alias::new("owner"), C::Kind)).eq(Resource::Clients.as_str()))
+                    .and_where(Expr::col((Alias::new("owner"), C::Kind)).eq(Resource::Clients))
                     .and_where(Expr::col((Alias::new("owner"), C::Deleted)).eq(false))
                     .and_where(Expr::col((Alias::new("owner"), C::SearchText)).like(pattern()));
                 own.or(Expr::col((sync_records::Entity, C::ClientJobberId)).in_subquery(clients))
@@ -377,7 +282,7 @@ pub async fn client_names<D: ConnectionTrait>(
         .select_only()
         .columns([C::JobberId, C::Title])
         .filter(C::JobberAccountId.eq(account_id))
-        .filter(C::Kind.eq(Resource::Clients.as_str()))
+        .filter(C::Kind.eq(Resource::Clients))
         .filter(C::Deleted.eq(false))
         .filter(C::JobberId.is_in(ids))
         .into_tuple()
@@ -386,36 +291,21 @@ pub async fn client_names<D: ConnectionTrait>(
     Ok(rows.into_iter().collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn extracts_client_columns() {
-        let v = serde_json::json!({
-            "id": "Q2xpZW50LzE=", "firstName": "Ada", "lastName": "Lovelace", "companyName": null,
-            "name": "Ada Lovelace", "emails": [{"address": "ada@example.com", "primary": true}],
-            "phones": [{"number": "555-0100", "primary": true}],
-            "billingAddress": {"street": "1 Main St", "city": "Calgary"},
-            "balance": 12.5, "isArchived": false, "updatedAt": "2026-11-28T12:00:00-07:00"
-        });
-        let row = RecordRow::from_json(Resource::Clients, &v).unwrap();
-        assert_eq!(row.title, "Ada Lovelace");
-        assert_eq!(row.balance, Some(12.5));
-        assert!(row.search_text.contains("ada@example.com") && row.search_text.contains("calgary"));
-        assert_eq!(row.updated_at.unwrap().to_rfc3339(), "2026-11-28T19:00:00+00:00");
-    }
-
-    #[test]
-    fn extracts_invoice_columns() {
-        let v = serde_json::json!({
-            "id": "SW52", "invoiceNumber": 42, "invoiceStatus": "paid", "subject": "Spring cleanup",
-            "client": {"id": "Q2xp"}, "amounts": {"subtotal": 90.0, "total": 100.0, "invoiceBalance": 0.0}
-        });
-        let row = RecordRow::from_json(Resource::Invoices, &v).unwrap();
-        assert_eq!((row.number, row.amount, row.balance), (Some(42), Some(100.0), Some(0.0)));
-        assert_eq!(row.client_jobber_id.as_deref(), Some("Q2xp"));
-        assert!(row.search_text.contains("#42"));
-        assert!(RecordRow::from_json(Resource::Jobs, &serde_json::json!({"title": "x"})).is_none());
-    }
+/// Live items of the account per resource.
+pub async fn counts_by_kind<D: ConnectionTrait>(
+    db: &D,
+    account_id: &str,
+) -> Result<std::collections::HashMap<Resource, i64>, DbErr> {
+    Ok(sync_records::Entity::find()
+        .select_only()
+        .column(C::Kind)
+        .column_as(C::Id.count(), "n")
+        .filter(C::JobberAccountId.eq(account_id))
+        .filter(C::Deleted.eq(false))
+        .group_by(C::Kind)
+        .into_tuple::<(Resource, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -22,7 +22,7 @@ use rand::RngCore;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::{connect, jobber::callback_url, sessions, state::AppState};
+use crate::{connect, jobber::callback_url, state::AppState};
 
 const STATE_COOKIE: &str = "fieldsync_oauth_state";
 const STATE_TTL_SECS: i64 = 600;
@@ -46,7 +46,7 @@ async fn start(State(state): State<AppState>, jar: SignedCookieJar) -> impl Into
         .http_only(true)
         // Lax: the cookie must come back on Jobber's top-level redirect to our callback.
         .same_site(SameSite::Lax)
-        .secure(sessions::secure_cookies(&state.config))
+        .secure(state.sessions.secure())
         .max_age(cookie::time::Duration::seconds(STATE_TTL_SECS))
         .build();
     (jar.add(cookie), Redirect::to(url.as_str()))
@@ -99,8 +99,8 @@ async fn manage(
 }
 
 async fn finish_connect(state: &AppState, code: &str) -> Response {
-    match connect::connect_with_code(state, code).await {
-        Ok(arrival) => match sessions::start(state, &arrival.connection, &arrival.user).await {
+    match connect::connect_with_code(&state.tokens, &state.db, &callback_url(&state.config), code).await {
+        Ok(arrival) => match state.sessions.start(&arrival.connection, &arrival.user).await {
             Ok([session, known]) => {
                 let jar = SignedCookieJar::new(state.keys.cookies.clone()).add(session).add(known);
                 (jar, Redirect::to("/manage")).into_response()
@@ -116,11 +116,10 @@ async fn finish_connect(state: &AppState, code: &str) -> Response {
 
 /// Ends this browser's session; the connection stays.
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(err) = sessions::end(&state, &headers).await {
+    if let Err(err) = state.sessions.end(&headers).await {
         return crate::error::AppError::from(err).into_response();
     }
-    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, sessions::clear_cookie_header(&state.config))])
-        .into_response()
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, state.sessions.clear_cookie_header())]).into_response()
 }
 
 fn state_mismatch_page() -> Response {

@@ -19,8 +19,8 @@ pub fn router(schema: AppSchema) -> Router<AppState> {
 }
 
 async fn request_ctx(state: &AppState, headers: &HeaderMap) -> Result<RequestCtx, AppError> {
-    let session = crate::sessions::from_headers(state, headers).await?;
-    let known_connection = crate::sessions::known_connection(state, headers);
+    let session = state.sessions.from_headers(headers).await?;
+    let known_connection = state.sessions.known_connection(headers);
     Ok(RequestCtx { session, known_connection })
 }
 

@@ -31,7 +31,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let started = Instant::now();
     let signature = headers.get(ingest::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     let result = async {
-        ingest::verify_signature(&body, signature, &state.webhook_secrets)?;
+        ingest::verify_signature(&body, signature, &state.jobber.webhook_secrets)?;
         ingest::parse(&body)
     }
     .await;

@@ -1,8 +1,10 @@
-//! Loads key material: the token keyring and the cookie-signing key.
+//! Key material: the token keyring (AES-256-GCM at rest, [`crypto`]) and the cookie-signing key.
 //!
 //! Production refuses to start without `TOKEN_ENCRYPTION_KEY` and `SESSION_SECRET`. In
 //! development, missing keys are generated once and kept in `DATA_DIR/dev-keys.json` (mode 0600)
 //! with a warning, so restarts keep sessions and tokens readable.
+
+pub mod crypto;
 
 use std::path::Path;
 
@@ -12,10 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::{
-    config::Config,
-    tokens::crypto::{TokenKey, TokenKeyring},
-};
+pub use self::crypto::{CryptoError, TokenKey, TokenKeyring};
+use crate::config::Config;
 
 /// Everything secret the app needs at run time.
 #[derive(Clone)]

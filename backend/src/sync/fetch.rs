@@ -1,165 +1,62 @@
-//! Reading Jobber: one page of a resource, or one item by id, as JSON items.
+//! Reading Jobber: one page of a resource, or one item by id, as typed items.
 //!
-//! Every call goes through [`crate::tokens::with_token`] (valid token, refresh on 401) and
-//! [`jobber_graphql::JobberClient::execute`] (the per-account cost governor, `THROTTLED`/429
-//! retries). [`PageSizer`] picks each page's `first` from the cost Jobber measured for the last
-//! one, and tells the governor what the next page will cost, so admission waits exactly until
-//! the bucket holds it: the bucket is used fully and Jobber never has to answer `THROTTLED`.
+//! Every call goes through [`TokenService::with_token`] (valid token, retry after a 401) and
+//! `JobberClient::execute` (the per-account cost governor, `THROTTLED`/429 retries).
+//! [`PageSizer`] picks each page's `first` from the cost Jobber measured for the last one, and
+//! tells the governor what the next page will cost, so admission waits exactly until the bucket
+//! holds it: the bucket is used fully and Jobber never has to answer `THROTTLED`.
 
 use chrono::{DateTime, Utc};
-use jobber_graphql::{
-    GraphQLQuery, JobberError, Priority, QueryCost,
-    operations::{
-        self as ops, client, clients, invoice, invoices, job, jobs, properties, property, quote, quotes,
-    },
-};
+use jobber_graphql::{Priority, QueryCost};
 use secrecy::ExposeSecret;
-use serde_json::Value;
 
-use super::Resource;
-use crate::{
-    state::AppState,
-    tokens::{CallError, with_token},
-};
-
-/// One page of items as Jobber sent them.
-#[derive(Debug)]
-pub struct FetchedPage {
-    pub items: Vec<Value>,
-    pub end_cursor: Option<String>,
-    pub has_next: bool,
-    pub cost: Option<QueryCost>,
-}
-
-fn to_json<T: serde::Serialize>(items: &[T]) -> Result<Vec<Value>, CallError> {
-    items
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<_, _>>()
-        .map_err(|e| CallError::Jobber(JobberError::Decode(e.to_string())))
-}
-
-async fn call<Q: GraphQLQuery>(
-    state: &AppState,
-    account_id: &str,
-    vars: Q::Variables,
-    priority: Priority,
-) -> Result<jobber_graphql::Response<Q::ResponseData>, CallError>
-where
-    Q::Variables: Clone,
-{
-    let client = &state.jobber.client;
-    with_token(state, account_id, |token| {
-        let vars = vars.clone();
-        async move { client.execute::<Q>(account_id, token.expose_secret(), vars, priority).await }
-    })
-    .await
-}
+use super::resources::{Page, Synced};
+use crate::tokens::{CallError, TokenService};
 
 /// The operation name the governor keys its cost estimates by.
-pub fn operation_name(resource: Resource) -> &'static str {
-    match resource {
-        Resource::Clients => "Clients",
-        Resource::Properties => "Properties",
-        Resource::Jobs => "Jobs",
-        Resource::Quotes => "Quotes",
-        Resource::Invoices => "Invoices",
-    }
+pub fn operation_name<R: Synced>() -> &'static str {
+    use jobber_graphql::GraphQLQuery;
+    // `build_query` only assembles the document and name; the variables are not sent.
+    R::List::build_query(R::list_variables(1, None, None)).operation_name
 }
 
-/// One page of `resource`: `first` items after `after`. `since` filters on `updatedAt` where
-/// Jobber can (clients, quotes, invoices); jobs always come most recently updated first.
-pub async fn page(
-    state: &AppState,
+/// One page of `R`: `first` items after `after`. `since` filters on `updatedAt` where Jobber can.
+pub async fn page<R: Synced>(
+    tokens: &TokenService,
     account_id: &str,
-    resource: Resource,
     first: i64,
     after: Option<String>,
     since: Option<DateTime<Utc>>,
-) -> Result<FetchedPage, CallError> {
-    let since = since.map(|t| t.fixed_offset());
-    macro_rules! fetch {
-        ($op:ident, $field:ident, $vars:expr) => {{
-            let resp = call::<ops::$op>(state, account_id, $vars, Priority::Normal).await?;
-            let conn = resp.data.$field;
-            FetchedPage {
-                items: to_json(&conn.nodes)?,
-                end_cursor: conn.page_info.end_cursor,
-                has_next: conn.page_info.has_next_page,
-                cost: resp.cost,
+) -> Result<(Page<R::Item>, Option<QueryCost>), CallError> {
+    let vars = R::list_variables(first, after, since.map(|t| t.fixed_offset()));
+    let client = tokens.client();
+    let resp = tokens
+        .with_token(account_id, |token| {
+            let vars = vars.clone();
+            async move {
+                client.execute::<R::List>(account_id, token.expose_secret(), vars, Priority::Normal).await
             }
-        }};
-    }
-    Ok(match resource {
-        Resource::Clients => fetch!(
-            Clients,
-            clients,
-            clients::Variables {
-                first,
-                after,
-                updated_at: since.map(|t| clients::Iso8601DateTimeRangeInput {
-                    after: Some(t),
-                    before: None,
-                    eq: None
-                }),
-            }
-        ),
-        Resource::Properties => fetch!(Properties, properties, properties::Variables { first, after }),
-        Resource::Jobs => fetch!(Jobs, jobs, jobs::Variables { first, after }),
-        Resource::Quotes => fetch!(
-            Quotes,
-            quotes,
-            quotes::Variables {
-                first,
-                after,
-                updated_at: since.map(|t| quotes::Iso8601DateTimeRangeInput {
-                    after: Some(t),
-                    before: None,
-                    eq: None
-                }),
-            }
-        ),
-        Resource::Invoices => fetch!(
-            Invoices,
-            invoices,
-            invoices::Variables {
-                first,
-                after,
-                updated_at: since.map(|t| invoices::Iso8601DateTimeRangeInput {
-                    after: Some(t),
-                    before: None,
-                    eq: None
-                }),
-            }
-        ),
-    })
+        })
+        .await?;
+    Ok((R::page(resp.data), resp.cost))
 }
 
 /// The current state of one item; `None` when Jobber says it does not exist (deleted).
-pub async fn one(
-    state: &AppState,
+pub async fn one<R: Synced>(
+    tokens: &TokenService,
     account_id: &str,
-    resource: Resource,
     id: &str,
     priority: Priority,
-) -> Result<Option<Value>, CallError> {
-    let id = id.to_owned();
-    macro_rules! fetch {
-        ($op:ident, $module:ident, $field:ident) => {{
-            let resp = call::<ops::$op>(state, account_id, $module::Variables { id }, priority).await?;
-            match resp.data.$field {
-                Some(item) => Some(to_json(std::slice::from_ref(&item))?.remove(0)),
-                None => None,
-            }
-        }};
-    }
-    Ok(match resource {
-        Resource::Clients => fetch!(Client, client, client),
-        Resource::Properties => fetch!(Property, property, property),
-        Resource::Jobs => fetch!(Job, job, job),
-        Resource::Quotes => fetch!(Quote, quote, quote),
-        Resource::Invoices => fetch!(Invoice, invoice, invoice),
-    })
+) -> Result<Option<R::Item>, CallError> {
+    let vars = R::one_variables(id.to_owned());
+    let client = tokens.client();
+    let resp = tokens
+        .with_token(account_id, |token| {
+            let vars = vars.clone();
+            async move { client.execute::<R::One>(account_id, token.expose_secret(), vars, priority).await }
+        })
+        .await?;
+    Ok(R::one(resp.data))
 }
 
 /// Picks page sizes from measured query cost.
@@ -178,15 +75,8 @@ pub struct PageSizer {
 const PAGE_SHARE: f64 = 0.25;
 
 impl PageSizer {
-    /// Starts from a pessimistic per-item cost (our operations select 10 to 22 fields).
-    pub fn new(resource: Resource, max_page: u32) -> Self {
-        let per_item = match resource {
-            Resource::Clients => 25.0,
-            Resource::Properties => 12.0,
-            Resource::Jobs => 16.0,
-            Resource::Quotes => 16.0,
-            Resource::Invoices => 18.0,
-        };
+    /// Starts from a pessimistic per-item cost.
+    pub fn new(per_item: f64, max_page: u32) -> Self {
         Self { per_item, maximum: 10_000.0, max_page: max_page.max(1) }
     }
 
@@ -222,10 +112,11 @@ mod tests {
     use jobber_graphql::ThrottleStatus;
 
     use super::*;
+    use crate::sync::resources::{Clients, Jobs};
 
     #[test]
     fn page_size_follows_measured_cost() {
-        let mut sizer = PageSizer::new(Resource::Clients, 100);
+        let mut sizer = PageSizer::new(Clients::COST_PER_ITEM, 100);
         assert_eq!(sizer.first(), 100);
         let cost = |requested: f64, max: f64| QueryCost {
             requested_query_cost: requested,
@@ -246,5 +137,11 @@ mod tests {
         sizer.shrink();
         sizer.learn(25, &cost(25.0, 10_000.0));
         assert_eq!(sizer.first(), 50);
+    }
+
+    #[test]
+    fn operation_names_are_the_documents_names() {
+        assert_eq!(operation_name::<Clients>(), "Clients");
+        assert_eq!(operation_name::<Jobs>(), "Jobs");
     }
 }

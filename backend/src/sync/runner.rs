@@ -1,10 +1,11 @@
-//! Scheduling and running syncs.
+//! Scheduling and running syncs (a [`crate::worker::Job`]).
 //!
-//! Work is a `sync_state` row with a `requested_mode` (after connect, on demand, periodically, or
-//! a retry after a failure), or a `RUNNING` row whose lease lapsed (its process died). A worker
-//! claims one row at a time with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so app
+//! Work is a `sync_state` row with a `requested_mode`, or a `RUNNING` row whose lease lapsed (its
+//! process died) — see `db::sync_state`. A worker claims one row at a time with a lease, so app
 //! instances share the work and never run the same (account, resource) twice; a heartbeat renews
-//! the lease, and every write of the run checks it still holds it (a fencing token).
+//! the lease, and every write of the run checks it still holds it (a fencing token). Rows of
+//! accounts that never synced come first, so a newly connected merchant does not wait behind
+//! others' periodic runs.
 //!
 //! A run commits each page's items together with the new checkpoint (cursor, items fetched,
 //! highest `updatedAt` seen), so a crash resumes at the next page. A full pass marks every item
@@ -17,20 +18,25 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use jobber_graphql::{JobberError, Priority};
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
-use tokio::sync::Semaphore;
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
+use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Mode, Resource,
+    Mode, Resource, SyncService,
     fetch::{self, PageSizer},
-    records::{self, RecordRow},
-    run_state,
+    resources::{self, Synced},
 };
 use crate::{
-    db::{entities::sync_state, enums::SyncProblem},
-    state::AppState,
+    db::{
+        connections::lock_live,
+        entities::sync_state,
+        enums::{SyncProblem, SyncRunState},
+        records::{self, RecordRow},
+        sync_state as rows,
+    },
     tokens::{CallError, TokenFailure},
+    worker::{Job, Pace},
 };
 
 /// How often the scheduler looks for due work when nothing wakes it.
@@ -42,179 +48,90 @@ const OVERLAP: chrono::Duration = chrono::Duration::minutes(5);
 const PAGE_ATTEMPTS: u32 = 8;
 /// A `cursor` value meaning "every page is stored; the sweep is running".
 const SWEEPING: &str = "\u{1}sweep";
-const CONNECTED: &str = "('CONNECTED', 'DEGRADED')";
 
-pub(crate) use crate::db::stmt;
+/// Runs the scheduler and workers until shutdown; runs stop at their next page boundary and hand
+/// their lease back.
+pub async fn run(sync: SyncService, shutdown: CancellationToken) {
+    let pace = Pace { concurrency: sync.settings.concurrency, idle_poll: TICK, wake: sync.wake.clone() };
+    let runner = Arc::new(Runner { last_schedule: Mutex::new(None), sync });
+    crate::worker::run(runner, pace, shutdown).await;
+}
 
-/// Runs the scheduler and workers until shutdown.
-pub async fn run(state: AppState) {
-    let permits = Arc::new(Semaphore::new(state.config.sync.concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut last_tick: Option<tokio::time::Instant> = None;
-    loop {
-        let wake = state.sync.wake.clone();
-        let notified = wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        if last_tick.is_none_or(|t| t.elapsed() >= TICK) {
-            if let Err(err) = schedule(&state).await {
-                tracing::warn!(error = %err, "sync scheduler: cannot schedule");
-            }
-            last_tick = Some(tokio::time::Instant::now());
-        }
-        while let Ok(permit) = permits.clone().try_acquire_owned() {
-            let owner = uuid::Uuid::new_v4().to_string();
-            match claim(&state, &owner).await {
-                Ok(Some(id)) => {
-                    let state = state.clone();
-                    tasks.spawn(async move {
-                        run_claimed(&state, id, &owner).await;
-                        drop(permit);
-                        state.sync.wake.notify_one();
-                    });
-                }
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::warn!(error = %err, "sync: cannot claim work");
-                    break;
-                }
-            }
-        }
-        while tasks.try_join_next().is_some() {}
-        tokio::select! {
-            () = state.shutdown.cancelled() => break,
-            () = &mut notified => {}
-            () = tokio::time::sleep(TICK) => {}
-        }
+struct Runner {
+    sync: SyncService,
+    last_schedule: Mutex<Option<tokio::time::Instant>>,
+}
+
+/// A claimed row: its id and the lease owner.
+pub struct ClaimedRun {
+    id: i64,
+    owner: String,
+}
+
+impl Job for Runner {
+    type Claim = ClaimedRun;
+
+    fn name(&self) -> &'static str {
+        "sync runner"
     }
-    // Runs stop at their next page boundary and hand their lease back.
-    while tasks.join_next().await.is_some() {}
+
+    async fn claim(&self, slots: usize) -> Result<Vec<ClaimedRun>, DbErr> {
+        {
+            let mut last = self.last_schedule.lock().await;
+            if last.is_none_or(|t| t.elapsed() >= TICK) {
+                if let Err(err) = schedule(&self.sync).await {
+                    tracing::warn!(error = %err, "sync scheduler: cannot schedule");
+                }
+                *last = Some(tokio::time::Instant::now());
+            }
+        }
+        let mut claimed = Vec::new();
+        for _ in 0..slots {
+            let owner = uuid::Uuid::new_v4().to_string();
+            let now = Utc::now();
+            let lease = now + chrono::Duration::from_std(self.sync.settings.lease).unwrap_or_default();
+            match rows::claim(&self.sync.db, &owner, now, lease).await? {
+                Some(id) => claimed.push(ClaimedRun { id, owner }),
+                None => break,
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn run(&self, claim: ClaimedRun, cancel: CancellationToken) {
+        run_claimed(&self.sync, claim.id, &claim.owner, cancel).await;
+        self.sync.wake.notify_one();
+    }
+
+    fn span(&self, claim: &ClaimedRun) -> tracing::Span {
+        tracing::info_span!(
+            "sync.run",
+            row = claim.id,
+            account.id = tracing::field::Empty,
+            resource = tracing::field::Empty
+        )
+    }
 }
 
 /// Requests what is due: a full sync for newly (re)connected accounts, incremental and full
 /// passes on their intervals; and purges the data of accounts disconnected longer than
 /// `DATA_RETENTION_HOURS`.
-pub async fn schedule(state: &AppState) -> Result<(), DbErr> {
-    let db = state.db.conn();
-    let backend = state.db.backend();
-    let now = Utc::now();
-    let accounts: Vec<String> = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT c.jobber_account_id FROM connections c WHERE c.status IN {CONNECTED} \
-                 AND NOT EXISTS (SELECT 1 FROM sync_state s WHERE s.jobber_account_id = c.jobber_account_id)"
-            ),
-        ))
-        .await?
-        .iter()
-        .map(|r| r.try_get("", "jobber_account_id"))
-        .collect::<Result<_, _>>()?;
-    for account in accounts {
-        ensure_rows(state, &account).await?;
+pub async fn schedule(sync: &SyncService) -> Result<(), DbErr> {
+    let db = &sync.db;
+    for account in rows::accounts_without_rows(db).await? {
+        rows::ensure_rows(db, &account, &Resource::ALL).await?;
     }
-    // After a (re)connect: a full sync.
-    db.execute_raw(stmt(
-        backend,
-        &format!(
-            "UPDATE sync_state SET requested_mode = 'FULL', failures = 0, not_before = NULL, updated_at = ? \
-             WHERE requested_mode IS NULL AND state <> 'RUNNING' AND EXISTS (SELECT 1 FROM connections c \
-             WHERE c.jobber_account_id = sync_state.jobber_account_id AND c.status IN {CONNECTED} \
-             AND (sync_state.started_at IS NULL OR sync_state.started_at < c.connected_at))"
-        ),
-        vec![now.into()],
-    ))
-    .await?;
-    // Periodic incremental runs, and a full pass (the sweep) on its own interval.
-    let interval = chrono::Duration::from_std(state.config.sync.interval).unwrap_or(chrono::Duration::MAX);
-    let full = chrono::Duration::from_std(state.config.sync.full_interval).unwrap_or(chrono::Duration::MAX);
-    db.execute_raw(stmt(
-        backend,
-        &format!(
-            "UPDATE sync_state SET updated_at = ?, requested_mode = CASE WHEN resource = 'PROPERTY' \
-             OR last_full_success_at IS NULL OR last_full_success_at < ? THEN 'FULL' ELSE 'INCREMENTAL' END \
-             WHERE requested_mode IS NULL AND state IN ('DONE', 'FAILED') AND finished_at < ? \
-             AND EXISTS (SELECT 1 FROM connections c WHERE c.jobber_account_id = sync_state.jobber_account_id \
-             AND c.status IN {CONNECTED})"
-        ),
-        vec![now.into(), (now - full).into(), (now - interval).into()],
-    ))
-    .await?;
-    purge_disconnected(state, now).await
-}
-
-async fn purge_disconnected(state: &AppState, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let retention = chrono::Duration::from_std(state.config.data_retention).unwrap_or(chrono::Duration::MAX);
-    let backend = state.db.backend();
-    let gone =
-        "SELECT jobber_account_id FROM connections WHERE status = 'DISCONNECTED' AND disconnected_at <= ?";
-    let txn = state.db.begin_write().await?;
-    let purged = txn
-        .execute_raw(stmt(
-            backend,
-            &format!("DELETE FROM sync_records WHERE jobber_account_id IN ({gone})"),
-            vec![(now - retention).into()],
-        ))
-        .await?
-        .rows_affected();
-    txn.execute_raw(stmt(
-        backend,
-        &format!("DELETE FROM sync_state WHERE jobber_account_id IN ({gone})"),
-        vec![(now - retention).into()],
-    ))
-    .await?;
-    txn.commit().await?;
+    let now = Utc::now();
+    let interval = chrono::Duration::from_std(sync.settings.interval).unwrap_or(chrono::Duration::MAX);
+    let full = chrono::Duration::from_std(sync.settings.full_interval).unwrap_or(chrono::Duration::MAX);
+    rows::request_due(db, now, now - interval, now - full).await?;
+    let retention = chrono::Duration::from_std(sync.data_retention).unwrap_or(chrono::Duration::MAX);
+    let purged = rows::purge_disconnected(db, now - retention).await?;
     if purged > 0 {
         tracing::info!(items = purged, "purged synced data of disconnected accounts");
         metrics::counter!("sync_purged_items_total").increment(purged);
     }
     Ok(())
-}
-
-/// Creates the account's five `sync_state` rows (requesting a full sync) if missing.
-pub async fn ensure_rows(state: &AppState, account_id: &str) -> Result<(), DbErr> {
-    use sea_orm::{ActiveValue::Set, sea_query::OnConflict};
-    let now = Utc::now();
-    let rows = Resource::ALL.map(|r| sync_state::ActiveModel {
-        jobber_account_id: Set(account_id.to_owned()),
-        resource: Set(r.as_str().to_owned()),
-        state: Set(run_state::IDLE.to_owned()),
-        requested_mode: Set(Some(Mode::Full.as_str().to_owned())),
-        pass: Set(0),
-        fetched: Set(0),
-        failures: Set(0),
-        updated_at: Set(now),
-        ..Default::default()
-    });
-    sync_state::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([sync_state::Column::JobberAccountId, sync_state::Column::Resource])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(state.db.conn())
-        .await?;
-    Ok(())
-}
-
-async fn claim(state: &AppState, owner: &str) -> Result<Option<i64>, DbErr> {
-    let now = Utc::now();
-    let lease = now + chrono::Duration::from_std(state.config.sync.lease).unwrap_or_default();
-    let backend = state.db.backend();
-    let lock = if backend == DatabaseBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "UPDATE sync_state SET lease_owner = ?, lease_until = ? WHERE id = (SELECT s.id FROM sync_state s \
-         WHERE (s.requested_mode IS NOT NULL OR s.state = 'RUNNING') \
-         AND (s.not_before IS NULL OR s.not_before <= ?) AND (s.lease_until IS NULL OR s.lease_until < ?) \
-         AND EXISTS (SELECT 1 FROM connections c WHERE c.jobber_account_id = s.jobber_account_id \
-         AND c.status IN {CONNECTED}) ORDER BY s.updated_at, s.id LIMIT 1 {lock}) RETURNING id"
-    );
-    let row = state
-        .db
-        .conn()
-        .query_one_raw(stmt(backend, &sql, vec![owner.into(), lease.into(), now.into(), now.into()]))
-        .await?;
-    row.map(|r| r.try_get::<i64>("", "id")).transpose()
 }
 
 /// Why a run stopped early.
@@ -276,9 +193,22 @@ impl From<CallError> for Stop {
     }
 }
 
+/// Fails unless the account is connected, holding its row against a concurrent disconnect until
+/// the caller's transaction ends (see `db::connections::lock_live`).
+pub(crate) async fn check_connected<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    account_id: &str,
+) -> Result<(), Stop> {
+    if lock_live(txn, account_id).await? {
+        Ok(())
+    } else {
+        Err(Stop::NotConnected("This app is not connected to that Jobber account.".into()))
+    }
+}
+
 /// One claimed (account, resource) run.
 struct Run<'a> {
-    state: &'a AppState,
+    sync: &'a SyncService,
     id: i64,
     owner: &'a str,
     account: String,
@@ -290,15 +220,16 @@ struct Run<'a> {
     cancel: CancellationToken,
 }
 
-async fn run_claimed(state: &AppState, id: i64, owner: &str) {
-    let cancel = state.shutdown.child_token();
-    let heartbeat = tokio::spawn(heartbeat(state.clone(), id, owner.to_owned(), cancel.clone()));
-    let outcome = match start(state, id, owner, cancel.clone()).await {
+async fn run_claimed(sync: &SyncService, id: i64, owner: &str, cancel: CancellationToken) {
+    let cancel = cancel.child_token();
+    let heartbeat = tokio::spawn(heartbeat(sync.clone(), id, owner.to_owned(), cancel.clone()));
+    let outcome = match start(sync, id, owner, cancel.clone()).await {
         Ok(Some((mut run, cursor, since))) => {
-            let span = tracing::info_span!("sync", account.id = %run.account, resource = run.resource.as_str(), mode = run.mode.as_str());
-            let _ = span.enter();
-            tracing::info!(account.id = %run.account, resource = run.resource.as_str(), mode = run.mode.as_str(), resumed = cursor.is_some(), "sync run started");
-            let result = run.execute(cursor, since).await;
+            let span = tracing::Span::current();
+            span.record("account.id", run.account.as_str());
+            span.record("resource", tracing::field::debug(run.resource));
+            tracing::info!(mode = ?run.mode, resumed = cursor.is_some(), "sync run started");
+            let result = crate::with_resource!(run.resource, R => run.execute::<R>(cursor, since).await);
             Some((run, result))
         }
         Ok(None) => None,
@@ -315,29 +246,20 @@ async fn run_claimed(state: &AppState, id: i64, owner: &str) {
     }
 }
 
-async fn heartbeat(state: AppState, id: i64, owner: String, cancel: CancellationToken) {
-    let every = state.config.sync.lease / 3;
+async fn heartbeat(sync: SyncService, id: i64, owner: String, cancel: CancellationToken) {
+    let every = sync.settings.lease / 3;
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        let lease = Utc::now() + chrono::Duration::from_std(state.config.sync.lease).unwrap_or_default();
-        let res = state
-            .db
-            .conn()
-            .execute_raw(stmt(
-                state.db.backend(),
-                "UPDATE sync_state SET lease_until = ? WHERE id = ? AND lease_owner = ?",
-                vec![lease.into(), id.into(), owner.clone().into()],
-            ))
-            .await;
-        match res {
-            Ok(r) if r.rows_affected() == 0 => {
+        let lease = Utc::now() + chrono::Duration::from_std(sync.settings.lease).unwrap_or_default();
+        match rows::renew(&sync.db, id, &owner, lease).await {
+            Ok(false) => {
                 cancel.cancel();
                 return;
             }
-            Ok(_) => {}
+            Ok(true) => {}
             Err(err) => tracing::warn!(error = %err, "sync: cannot renew the lease"),
         }
     }
@@ -346,38 +268,31 @@ async fn heartbeat(state: AppState, id: i64, owner: String, cancel: Cancellation
 /// Turns the claimed row into a run: resumes a run in progress (or one that failed part-way
 /// and is retried), or starts the requested one.
 async fn start<'a>(
-    state: &'a AppState,
+    sync: &'a SyncService,
     id: i64,
     owner: &'a str,
     cancel: CancellationToken,
 ) -> Result<Option<(Run<'a>, Option<String>, Option<DateTime<Utc>>)>, DbErr> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let txn = state.db.begin_write().await?;
+    let txn = sync.db.begin_write().await?;
     let Some(row) = sync_state::Entity::find_by_id(id).one(&txn).await? else { return Ok(None) };
-    let Some(resource) = Resource::parse(&row.resource) else { return Ok(None) };
     if row.lease_owner.as_deref() != Some(owner) {
         return Ok(None);
     }
+    let resource = row.resource;
     let now = Utc::now();
-    let retrying_same = row.state == run_state::FAILED
+    let retrying_same = row.state == SyncRunState::Failed
         && row.cursor.is_some()
         && row.requested_mode.is_some()
         && row.requested_mode == row.mode;
-    let resume = row.state == run_state::RUNNING || retrying_same;
+    let resume = row.state == SyncRunState::Running || retrying_same;
     let mut active: sync_state::ActiveModel = row.clone().into();
     let (mode, cursor, pass, fetched, run_high_water) = if resume {
         if retrying_same {
             active.requested_mode = Set(None);
         }
-        (
-            Mode::parse(row.mode.as_deref().unwrap_or("FULL")),
-            row.cursor.clone(),
-            row.pass,
-            row.fetched,
-            row.run_high_water,
-        )
+        (row.mode.unwrap_or(Mode::Full), row.cursor.clone(), row.pass, row.fetched, row.run_high_water)
     } else {
-        let Some(requested) = row.requested_mode.as_deref().map(Mode::parse) else { return Ok(None) };
+        let Some(requested) = row.requested_mode else { return Ok(None) };
         let mode = if requested == Mode::Incremental
             && resource.supports_incremental()
             && row.high_water.is_some()
@@ -402,8 +317,8 @@ async fn start<'a>(
         active.finished_at = Set(None);
         (mode, None, pass, 0, None)
     };
-    active.state = Set(run_state::RUNNING.to_owned());
-    active.mode = Set(Some(mode.as_str().to_owned()));
+    active.state = Set(SyncRunState::Running);
+    active.mode = Set(Some(mode));
     active.pass = Set(pass);
     active.cursor = Set(cursor.clone());
     active.fetched = Set(fetched);
@@ -415,7 +330,7 @@ async fn start<'a>(
     let since = (mode == Mode::Incremental).then(|| row.high_water.map(|h| h - OVERLAP)).flatten();
     Ok(Some((
         Run {
-            state,
+            sync,
             id,
             owner,
             account: row.jobber_account_id,
@@ -432,24 +347,44 @@ async fn start<'a>(
 }
 
 impl Run<'_> {
-    async fn execute(&mut self, cursor: Option<String>, since: Option<DateTime<Utc>>) -> Result<(), Stop> {
+    async fn execute<R: Synced>(
+        &mut self,
+        cursor: Option<String>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(), Stop> {
         let sweeping = cursor.as_deref() == Some(SWEEPING);
         if !sweeping {
-            self.pages(cursor, since).await?;
+            self.pages::<R>(cursor, since).await?;
         }
         if self.mode == Mode::Full {
-            self.sweep().await?;
+            self.sweep::<R>().await?;
         }
         Ok(())
     }
 
-    async fn pages(&mut self, mut cursor: Option<String>, since: Option<DateTime<Utc>>) -> Result<(), Stop> {
-        let governor = self.state.jobber.client.governor().clone();
-        let operation = fetch::operation_name(self.resource);
-        let mut sizer = PageSizer::new(self.resource, self.state.config.sync.max_page_size);
+    /// Waits `wait` (unless shutting down) after a retryable failure, noting it for the UI.
+    async fn wait_to_retry(&self, e: &JobberError, attempt: u32) -> Result<(), Stop> {
+        let wait = e.retry_after().unwrap_or_else(|| self.sync.tokens.client().governor().backoff(attempt));
+        let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        rows::note_retry(&self.sync.db, self.id, self.owner, &e.to_string(), problem_of(e), at).await?;
+        tokio::select! {
+            () = self.cancel.cancelled() => Err(Stop::Shutdown),
+            () = tokio::time::sleep(wait) => Ok(()),
+        }
+    }
+
+    async fn pages<R: Synced>(
+        &mut self,
+        mut cursor: Option<String>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(), Stop> {
+        let governor = self.sync.tokens.client().governor().clone();
+        let operation = fetch::operation_name::<R>();
+        let mut sizer = PageSizer::new(R::COST_PER_ITEM, self.sync.settings.max_page_size);
         // Jobs cannot be filtered by updatedAt: they come newest first, and an incremental run
         // stops at the first job older than its mark.
-        let filter = if self.resource == Resource::Jobs { None } else { since };
+        let stops_at_mark = R::RESOURCE == Resource::Jobs;
+        let filter = if stops_at_mark { None } else { since };
         let mut attempt = 0;
         loop {
             if self.cancel.is_cancelled() {
@@ -457,9 +392,8 @@ impl Run<'_> {
             }
             let first = sizer.first();
             governor.set_estimate(operation, sizer.estimate(first));
-            let page =
-                match fetch::page(self.state, &self.account, self.resource, first, cursor.clone(), filter)
-                    .await
+            let (page, cost) =
+                match fetch::page::<R>(&self.sync.tokens, &self.account, first, cursor.clone(), filter).await
                 {
                     Ok(page) => {
                         attempt = 0;
@@ -471,26 +405,18 @@ impl Run<'_> {
                     }
                     Err(CallError::Jobber(e)) if e.is_retryable() && attempt < PAGE_ATTEMPTS => {
                         attempt += 1;
-                        let wait = e.retry_after().unwrap_or_else(|| governor.backoff(attempt));
                         tracing::info!(error = %e, attempt, "sync: page failed; retrying");
-                        self.note_retry(&e, wait).await?;
-                        tokio::select! {
-                            () = self.cancel.cancelled() => return Err(Stop::Shutdown),
-                            () = tokio::time::sleep(wait) => {}
-                        }
+                        self.wait_to_retry(&e, attempt).await?;
                         continue;
                     }
                     Err(e) => return Err(e.into()),
                 };
-            if let Some(cost) = &page.cost {
+            if let Some(cost) = &cost {
                 sizer.learn(first, cost);
             }
-            let mut rows: Vec<RecordRow> =
-                page.items.iter().filter_map(|v| RecordRow::from_json(self.resource, v)).collect();
+            let mut rows: Vec<RecordRow> = page.items.iter().map(resources::record_row::<R>).collect();
             let mut reached_mark = false;
-            if self.resource == Resource::Jobs
-                && let Some(since) = since
-            {
+            if stops_at_mark && let Some(since) = since {
                 let before = rows.len();
                 rows.retain(|r| r.updated_at.is_none_or(|t| t >= since));
                 reached_mark = rows.len() < before;
@@ -506,7 +432,7 @@ impl Run<'_> {
                 (None, Mode::Incremental) => None,
             };
             self.commit_page(&rows, stored_cursor, first).await?;
-            metrics::counter!("sync_items_fetched_total", "resource" => self.resource.as_str())
+            metrics::counter!("sync_items_fetched_total", "resource" => R::RESOURCE.to_value())
                 .increment(rows.len() as u64);
             match next {
                 Some(c) => cursor = Some(c),
@@ -523,69 +449,36 @@ impl Run<'_> {
         cursor: Option<String>,
         page_size: i64,
     ) -> Result<(), Stop> {
-        let txn = self.state.db.begin_write().await?;
-        self.check_connected(&txn).await?;
+        let txn = self.sync.db.begin_write().await?;
+        check_connected(&txn, &self.account).await?;
         records::upsert(&txn, &self.account, self.resource, rows, self.pass).await?;
-        let lease = Utc::now() + chrono::Duration::from_std(self.state.config.sync.lease).unwrap_or_default();
-        let res = txn
-            .execute_raw(stmt(
-                self.state.db.backend(),
-                "UPDATE sync_state SET cursor = ?, fetched = ?, run_high_water = ?, page_size = ?, \
-                 lease_until = ?, updated_at = ?, error = NULL, problem = NULL, not_before = NULL \
-                 WHERE id = ? AND lease_owner = ?",
-                vec![
-                    cursor.into(),
-                    self.fetched.into(),
-                    self.run_high_water.into(),
-                    i32::try_from(page_size).unwrap_or(i32::MAX).into(),
-                    lease.into(),
-                    Utc::now().into(),
-                    self.id.into(),
-                    self.owner.into(),
-                ],
-            ))
-            .await?;
-        if res.rows_affected() == 0 {
+        let lease = Utc::now() + chrono::Duration::from_std(self.sync.settings.lease).unwrap_or_default();
+        let page_size = i32::try_from(page_size).unwrap_or(i32::MAX);
+        if !rows::checkpoint(
+            &txn,
+            self.id,
+            self.owner,
+            cursor,
+            self.fetched,
+            self.run_high_water,
+            page_size,
+            lease,
+        )
+        .await?
+        {
             return Err(Stop::LostLease);
         }
         txn.commit().await?;
         Ok(())
     }
 
-    /// Records, while the run waits to retry a page, why and until when: the Manage page shows
-    /// "retrying at …" instead of a run that seems stuck. Cleared by the next stored page.
-    async fn note_retry(&self, e: &JobberError, wait: Duration) -> Result<(), Stop> {
-        let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-        let problem = problem_of(e);
-        self.state
-            .db
-            .conn()
-            .execute_raw(stmt(
-                self.state.db.backend(),
-                "UPDATE sync_state SET error = ?, problem = ?, not_before = ? WHERE id = ? AND lease_owner = ?",
-                vec![
-                    e.to_string().into(),
-                    problem.to_value().into(),
-                    at.into(),
-                    self.id.into(),
-                    self.owner.into(),
-                ],
-            ))
-            .await?;
-        Ok(())
-    }
-
-    async fn check_connected<C: ConnectionTrait>(&self, txn: &C) -> Result<(), Stop> {
-        check_connected(txn, &self.account).await
-    }
-
     /// Mark-and-sweep after a complete full pass: every live item the pass did not see is asked
     /// for by id; Jobber's answer decides (still there: stored as seen; gone: tombstoned).
-    async fn sweep(&mut self) -> Result<(), Stop> {
+    async fn sweep<R: Synced>(&mut self) -> Result<(), Stop> {
         let candidates =
-            records::unseen(self.state.db.conn(), &self.account, self.resource, self.pass).await?;
+            records::unseen(self.sync.db.reader(), &self.account, self.resource, self.pass).await?;
         if !candidates.is_empty() {
-            tracing::info!(account.id = %self.account, resource = self.resource.as_str(), candidates = candidates.len(), "sync: verifying items the full pass did not see");
+            tracing::info!(candidates = candidates.len(), "sync: verifying items the full pass did not see");
         }
         for id in candidates {
             if self.cancel.is_cancelled() {
@@ -593,29 +486,22 @@ impl Run<'_> {
             }
             let mut attempt = 0;
             let found = loop {
-                match fetch::one(self.state, &self.account, self.resource, &id, Priority::Normal).await {
+                match fetch::one::<R>(&self.sync.tokens, &self.account, &id, Priority::Normal).await {
                     Ok(found) => break found,
                     Err(CallError::Jobber(e)) if e.is_retryable() && attempt < PAGE_ATTEMPTS => {
                         attempt += 1;
-                        let wait = e
-                            .retry_after()
-                            .unwrap_or_else(|| self.state.jobber.client.governor().backoff(attempt));
-                        self.note_retry(&e, wait).await?;
-                        tokio::select! {
-                            () = self.cancel.cancelled() => return Err(Stop::Shutdown),
-                            () = tokio::time::sleep(wait) => {}
-                        }
+                        self.wait_to_retry(&e, attempt).await?;
                     }
                     Err(e) => return Err(e.into()),
                 }
             };
-            let txn = self.state.db.begin_write().await?;
-            self.check_connected(&txn).await?;
-            match found.as_ref().and_then(|v| RecordRow::from_json(self.resource, v)) {
+            let txn = self.sync.db.begin_write().await?;
+            check_connected(&txn, &self.account).await?;
+            match found.as_ref().map(resources::record_row::<R>) {
                 Some(row) => records::upsert(&txn, &self.account, self.resource, &[row], self.pass).await?,
                 None => {
                     records::tombstone(&txn, &self.account, self.resource, &id).await?;
-                    metrics::counter!("sync_items_swept_total", "resource" => self.resource.as_str())
+                    metrics::counter!("sync_items_swept_total", "resource" => self.resource.to_value())
                         .increment(1);
                 }
             }
@@ -626,106 +512,52 @@ impl Run<'_> {
 
     /// Records how the run ended and hands the lease back.
     async fn finish(self, result: Result<(), Stop>) -> Result<(), DbErr> {
-        let backend = self.state.db.backend();
-        let now = Utc::now();
-        let db = self.state.db.conn();
+        let db = &self.sync.db;
         match result {
             Ok(()) => {
-                let total =
-                    i64::try_from(records::count_live(db, &self.account, self.resource).await?).unwrap_or(0);
                 let full = self.mode == Mode::Full;
-                let max = if backend == DatabaseBackend::Postgres { "GREATEST" } else { "MAX" };
-                db.execute_raw(stmt(
-                    backend,
-                    &format!(
-                        "UPDATE sync_state SET state = 'DONE', cursor = NULL, \
-                         high_water = CASE WHEN high_water IS NULL THEN ? WHEN ? IS NULL THEN high_water ELSE {max}(high_water, ?) END, \
-                         run_high_water = NULL, finished_at = ?, last_success_at = ?, \
-                         last_full_success_at = CASE WHEN ? THEN ? ELSE last_full_success_at END, \
-                         total = ?, error = NULL, problem = NULL, failures = 0, not_before = NULL, lease_owner = NULL, \
-                         lease_until = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?"
-                    ),
-                    vec![
-                        self.run_high_water.into(),
-                        self.run_high_water.into(),
-                        self.run_high_water.into(),
-                        now.into(),
-                        now.into(),
-                        full.into(),
-                        now.into(),
-                        (if full { total } else { self.fetched }).into(),
-                        now.into(),
-                        self.id.into(),
-                        self.owner.into(),
-                    ],
-                ))
-                .await?;
+                let total = if full {
+                    i64::try_from(records::count_live(db.reader(), &self.account, self.resource).await?)
+                        .unwrap_or(0)
+                } else {
+                    self.fetched
+                };
+                rows::finish_done(db, self.id, self.owner, self.run_high_water, full, total).await?;
                 metrics::counter!("sync_runs_total", "outcome" => "done").increment(1);
-                tracing::info!(account.id = %self.account, resource = self.resource.as_str(), fetched = self.fetched, "sync run done");
+                tracing::info!(fetched = self.fetched, "sync run done");
             }
             Err(Stop::LostLease) => {
-                tracing::warn!(account.id = %self.account, resource = self.resource.as_str(), "sync run lost its lease; another worker continues it");
+                tracing::warn!("sync run lost its lease; another worker continues it");
             }
-            Err(Stop::Shutdown) => {
-                // Still RUNNING with its checkpoint: the next start resumes it at once.
-                db.execute_raw(stmt(
-                    backend,
-                    "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                    vec![self.id.into(), self.owner.into()],
-                ))
-                .await?;
-            }
+            Err(Stop::Shutdown) => rows::release(db, self.id, self.owner).await?,
             Err(err) => {
                 // Not connected: nothing to retry until the merchant reconnects (which requests a
                 // full sync). Anything else: retry the same run later, from its checkpoint.
                 let retry = !matches!(err, Stop::NotConnected(_));
-                let row = sync_state::Entity::find_by_id(self.id).one(db).await?;
-                let failures = row.map_or(0, |r| r.failures) + 1;
-                let wait = chrono::Duration::seconds(5i64.saturating_mul(1 << failures.clamp(0, 8)).min(900));
+                let failures =
+                    sync_state::Entity::find_by_id(self.id).one(db.reader()).await?.map_or(0, |r| r.failures)
+                        + 1;
+                let wait = crate::worker::backoff(
+                    u32::try_from(failures).unwrap_or(1),
+                    Duration::from_secs(10),
+                    Duration::from_secs(900),
+                );
+                let retry_at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
                 let message = err.to_string();
-                let problem = err.problem().map(|p| p.to_value());
-                db.execute_raw(stmt(
-                    backend,
-                    "UPDATE sync_state SET state = 'FAILED', error = ?, problem = ?, failures = ?, finished_at = ?, \
-                     requested_mode = ?, not_before = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? \
-                     WHERE id = ? AND lease_owner = ?",
-                    vec![
-                        message.clone().into(),
-                        problem.into(),
-                        failures.into(),
-                        now.into(),
-                        retry.then(|| self.mode.as_str().to_owned()).into(),
-                        retry.then(|| now + wait).into(),
-                        now.into(),
-                        self.id.into(),
-                        self.owner.into(),
-                    ],
-                ))
+                rows::finish_failed(
+                    db,
+                    self.id,
+                    self.owner,
+                    &message,
+                    err.problem(),
+                    failures,
+                    retry.then_some((self.mode, retry_at)),
+                )
                 .await?;
                 metrics::counter!("sync_runs_total", "outcome" => "failed").increment(1);
-                tracing::warn!(account.id = %self.account, resource = self.resource.as_str(), error = %message, retry, "sync run failed");
+                tracing::warn!(error = %message, retry, "sync run failed");
             }
         }
         Ok(())
-    }
-}
-
-/// Fails unless the account is connected, holding its connection row against a concurrent
-/// disconnect (PostgreSQL) until the caller's transaction ends; SQLite's write transaction
-/// already excludes it.
-pub(crate) async fn check_connected<C: ConnectionTrait>(txn: &C, account_id: &str) -> Result<(), Stop> {
-    let backend = txn.get_database_backend();
-    let lock = if backend == DatabaseBackend::Postgres { " FOR SHARE" } else { "" };
-    let row = txn
-        .query_one_raw(stmt(
-            backend,
-            &format!("SELECT status FROM connections WHERE jobber_account_id = ?{lock}"),
-            vec![account_id.into()],
-        ))
-        .await?;
-    let status: Option<String> = row.map(|r| r.try_get("", "status")).transpose()?;
-    match status.as_deref() {
-        Some("CONNECTED" | "DEGRADED") => Ok(()),
-        _ => Err(Stop::NotConnected("This app is not connected to that Jobber account.".into())),
     }
 }

@@ -1,87 +1,82 @@
-//! Sync progress and the synced data as our API shows them, always for one account.
+//! Sync progress, the freshness summary, and browsing of the synced data, always for one account.
+//! These are domain values; `api::types` turns them into the API's types.
 
 use std::collections::HashMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
-use super::{Mode, Resource, records, run_state, runner};
+use super::{
+    Mode, Resource, SyncService,
+    resources::{self, Synced},
+};
 use crate::{
-    api::types::{
-        Address, Client, ClientConnection, Invoice, InvoiceConnection, Job, JobConnection, PageInfo,
-        Property, PropertyConnection, Quote, QuoteConnection, SyncMode, SyncProblem, SyncResource,
-        SyncResourceStatus, SyncRunState, SyncSummary, SyncSummaryState,
-    },
     config::SyncSettings,
     db::{
         Db,
         entities::{sync_records, sync_state},
+        enums::{SyncProblem, SyncRunState},
+        records, sync_state as rows,
     },
-    error::{AppError, AppResult},
-    state::AppState,
 };
 
-impl From<SyncResource> for Resource {
-    fn from(r: SyncResource) -> Self {
-        match r {
-            SyncResource::Clients => Self::Clients,
-            SyncResource::Properties => Self::Properties,
-            SyncResource::Jobs => Self::Jobs,
-            SyncResource::Quotes => Self::Quotes,
-            SyncResource::Invoices => Self::Invoices,
-        }
-    }
+/// Where a resource's sync stands, as a merchant sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunView {
+    /// Asked for; starts when a worker and Jobber's budget allow.
+    Queued,
+    /// Fetching now.
+    Running,
+    /// The last run finished.
+    Done,
+    /// The last run failed (retried from where it stopped, unless the merchant must reconnect).
+    Failed,
 }
 
-impl From<Resource> for SyncResource {
-    fn from(r: Resource) -> Self {
-        match r {
-            Resource::Clients => Self::Clients,
-            Resource::Properties => Self::Properties,
-            Resource::Jobs => Self::Jobs,
-            Resource::Quotes => Self::Quotes,
-            Resource::Invoices => Self::Invoices,
-        }
-    }
+/// Sync progress of one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceStatus {
+    pub resource: Resource,
+    pub state: RunView,
+    pub mode: Option<Mode>,
+    pub fetched: i64,
+    pub total: Option<i64>,
+    /// Items stored now.
+    pub count: i64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Developer text.
+    pub error: Option<String>,
+    /// The next periodic run (after a finished one) or the retry of a failed one.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// When the current run (while `retrying`) or a failed run is tried again.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The current run waits to retry after Jobber failed.
+    pub retrying: bool,
+    pub problem: Option<SyncProblem>,
 }
 
-/// Per-resource sync status of the account, in display order (all five, even before the
-/// first run). `settings` tells when the next periodic run is due.
+/// Per-resource status of the account, in display order (all five, even before the first run).
+/// `settings` tells when the next periodic run is due.
 pub async fn statuses(
     db: &Db,
     settings: &SyncSettings,
     account_id: &str,
-) -> AppResult<Vec<SyncResourceStatus>> {
+) -> Result<Vec<ResourceStatus>, sea_orm::DbErr> {
     let now = Utc::now();
     let interval = chrono::Duration::from_std(settings.interval).unwrap_or(chrono::Duration::MAX);
-    let rows = sync_state::Entity::find()
-        .filter(sync_state::Column::JobberAccountId.eq(account_id))
-        .all(db.conn())
-        .await?;
-    let counts: HashMap<String, i64> = sync_records::Entity::find()
-        .select_only()
-        .column(sync_records::Column::Kind)
-        .column_as(sync_records::Column::Id.count(), "n")
-        .filter(sync_records::Column::JobberAccountId.eq(account_id))
-        .filter(sync_records::Column::Deleted.eq(false))
-        .group_by(sync_records::Column::Kind)
-        .into_tuple::<(String, i64)>()
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .collect();
-    let mut by_resource: HashMap<&str, sync_state::Model> =
-        rows.into_iter().filter_map(|r| Resource::parse(&r.resource).map(|res| (res.as_str(), r))).collect();
+    let counts = records::counts_by_kind(db.reader(), account_id).await?;
+    let mut by_resource: HashMap<Resource, sync_state::Model> =
+        rows::of_account(db, account_id).await?.into_iter().map(|r| (r.resource, r)).collect();
     Ok(Resource::ALL
         .into_iter()
         .map(|resource| {
-            let count = to_i32(counts.get(resource.as_str()).copied().unwrap_or(0));
-            match by_resource.remove(resource.as_str()) {
-                None => SyncResourceStatus {
-                    resource: resource.into(),
-                    state: SyncRunState::Queued,
+            let count = counts.get(&resource).copied().unwrap_or(0);
+            match by_resource.remove(&resource) {
+                None => ResourceStatus {
+                    resource,
+                    state: RunView::Queued,
                     mode: None,
                     fetched: 0,
                     total: None,
@@ -95,57 +90,48 @@ pub async fn statuses(
                     retrying: false,
                     problem: None,
                 },
-                Some(row) => to_status(resource, row, count, now, interval),
+                Some(row) => to_status(row, count, now, interval),
             }
         })
         .collect())
 }
 
-fn to_i32(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 fn to_status(
-    resource: Resource,
     row: sync_state::Model,
-    count: i32,
+    count: i64,
     now: DateTime<Utc>,
     interval: chrono::Duration,
-) -> SyncResourceStatus {
-    let state = match row.state.as_str() {
-        run_state::RUNNING => SyncRunState::Running,
-        _ if row.requested_mode.is_some() && row.state != run_state::FAILED => SyncRunState::Queued,
-        run_state::DONE => SyncRunState::Done,
-        run_state::FAILED => SyncRunState::Failed,
-        _ => SyncRunState::Queued,
+) -> ResourceStatus {
+    let state = match row.state {
+        SyncRunState::Running => RunView::Running,
+        _ if row.requested_mode.is_some() && row.state != SyncRunState::Failed => RunView::Queued,
+        SyncRunState::Done => RunView::Done,
+        SyncRunState::Failed => RunView::Failed,
+        SyncRunState::Idle => RunView::Queued,
     };
     let waiting = row.not_before.filter(|t| *t > now);
     let (next_run_at, retry_at, retrying) = match state {
-        SyncRunState::Running => (None, waiting, waiting.is_some()),
-        SyncRunState::Queued => (None, None, false),
-        SyncRunState::Done => (row.finished_at.and_then(|f| f.checked_add_signed(interval)), None, false),
+        RunView::Running => (None, waiting, waiting.is_some()),
+        RunView::Queued => (None, None, false),
+        RunView::Done => (row.finished_at.and_then(|f| f.checked_add_signed(interval)), None, false),
         // Retried only when a mode is requested again (not when the merchant must reconnect).
-        SyncRunState::Failed if row.requested_mode.is_some() => {
+        RunView::Failed if row.requested_mode.is_some() => {
             let at = row.not_before.unwrap_or(now);
             (Some(at), Some(at), false)
         }
-        SyncRunState::Failed => (None, None, false),
+        RunView::Failed => (None, None, false),
     };
     let problem = match state {
-        SyncRunState::Failed => row.problem,
-        SyncRunState::Running if retrying => row.problem,
+        RunView::Failed => row.problem,
+        RunView::Running if retrying => row.problem,
         _ => None,
-    }
-    .map(api_problem);
-    SyncResourceStatus {
-        resource: resource.into(),
+    };
+    ResourceStatus {
+        resource: row.resource,
         state,
-        mode: row.mode.as_deref().map(|m| match Mode::parse(m) {
-            Mode::Full => SyncMode::Full,
-            Mode::Incremental => SyncMode::Incremental,
-        }),
-        fetched: to_i32(row.fetched),
-        total: row.total.map(to_i32),
+        mode: row.mode,
+        fetched: row.fetched,
+        total: row.total,
         count,
         started_at: row.started_at,
         finished_at: row.finished_at,
@@ -158,357 +144,153 @@ fn to_status(
     }
 }
 
-fn api_problem(p: crate::db::enums::SyncProblem) -> SyncProblem {
-    use crate::db::enums::SyncProblem as P;
-    match p {
-        P::RateLimited => SyncProblem::RateLimited,
-        P::JobberUnavailable => SyncProblem::JobberUnavailable,
-        P::Unexpected => SyncProblem::Unexpected,
-        P::ReconnectRequired => SyncProblem::ReconnectRequired,
-    }
+/// Where the account's sync stands as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryState {
+    NotStarted,
+    Syncing,
+    UpToDate,
+    Retrying,
+    Failed,
 }
 
-/// How serious a problem is, for picking the one a summary shows.
-fn severity(p: SyncProblem) -> u8 {
-    match p {
-        SyncProblem::ReconnectRequired => 3,
-        SyncProblem::Unexpected => 2,
-        SyncProblem::JobberUnavailable => 1,
-        SyncProblem::RateLimited => 0,
-    }
+/// One summary of the account's freshness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub state: SummaryState,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub problem: Option<SyncProblem>,
 }
 
-/// One summary of the account's freshness from its per-resource statuses.
-pub fn summary(statuses: &[SyncResourceStatus]) -> SyncSummary {
-    let any = |f: &dyn Fn(&SyncResourceStatus) -> bool| statuses.iter().any(f);
-    let failed_for_good = |s: &SyncResourceStatus| s.state == SyncRunState::Failed && s.retry_at.is_none();
+/// One summary of the account's freshness from its per-resource statuses. The problem shown is
+/// the most serious (`SyncProblem` is ordered by seriousness).
+pub fn summary(statuses: &[ResourceStatus]) -> Summary {
+    let any = |f: &dyn Fn(&ResourceStatus) -> bool| statuses.iter().any(f);
+    let failed_for_good = |s: &ResourceStatus| s.state == RunView::Failed && s.retry_at.is_none();
     let waiting_to_retry =
-        |s: &SyncResourceStatus| s.retrying || (s.state == SyncRunState::Failed && s.retry_at.is_some());
+        |s: &ResourceStatus| s.retrying || (s.state == RunView::Failed && s.retry_at.is_some());
+    let in_progress = |s: &ResourceStatus| matches!(s.state, RunView::Running | RunView::Queued);
     let never_synced = statuses.iter().all(|s| s.last_success_at.is_none());
     let state = if any(&failed_for_good) {
-        SyncSummaryState::Failed
+        SummaryState::Failed
     } else if any(&waiting_to_retry) {
-        SyncSummaryState::Retrying
+        SummaryState::Retrying
     } else if never_synced {
-        if any(&|s| s.state == SyncRunState::Running) {
-            SyncSummaryState::Syncing
-        } else {
-            SyncSummaryState::NotStarted
-        }
-    } else if any(&|s| matches!(s.state, SyncRunState::Running | SyncRunState::Queued)) {
-        SyncSummaryState::Syncing
+        if any(&|s| s.state == RunView::Running) { SummaryState::Syncing } else { SummaryState::NotStarted }
+    } else if any(&in_progress) {
+        SummaryState::Syncing
     } else {
-        SyncSummaryState::UpToDate
+        SummaryState::UpToDate
     };
-    let last_synced_at = statuses
-        .iter()
-        .map(|s| s.last_success_at)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|times| times.into_iter().min());
-    let next_sync_at = if any(&|s| matches!(s.state, SyncRunState::Running | SyncRunState::Queued)) {
-        None
-    } else {
-        statuses.iter().filter_map(|s| s.next_run_at).min()
-    };
-    SyncSummary {
+    Summary {
         state,
-        last_synced_at,
-        next_sync_at,
+        last_synced_at: statuses
+            .iter()
+            .map(|s| s.last_success_at)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|times| times.into_iter().min()),
+        next_sync_at: if any(&in_progress) {
+            None
+        } else {
+            statuses.iter().filter_map(|s| s.next_run_at).min()
+        },
         retry_at: statuses.iter().filter_map(|s| s.retry_at).min(),
-        problem: statuses.iter().filter_map(|s| s.problem).max_by_key(|p| severity(*p)),
+        problem: statuses.iter().filter_map(|s| s.problem).max(),
     }
 }
 
 /// `startSync`: requests a run of `resources` (all when empty) for the account. A full request
 /// is never downgraded by a later incremental one.
 pub async fn request(
-    state: &AppState,
+    sync: &SyncService,
     account_id: &str,
     resources: &[Resource],
     mode: Mode,
-) -> AppResult<Vec<SyncResourceStatus>> {
+) -> Result<Vec<ResourceStatus>, sea_orm::DbErr> {
     let resources: Vec<Resource> =
         if resources.is_empty() { Resource::ALL.to_vec() } else { resources.to_vec() };
-    runner::ensure_rows(state, account_id).await?;
-    let list = resources.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
-    let requested = if mode == Mode::Full {
-        "'FULL'".to_owned()
-    } else {
-        "CASE WHEN requested_mode = 'FULL' THEN 'FULL' ELSE 'INCREMENTAL' END".to_owned()
-    };
-    state
-        .db
-        .conn()
-        .execute_raw(runner::stmt(
-            state.db.backend(),
-            &format!(
-                "UPDATE sync_state SET requested_mode = {requested}, not_before = NULL, failures = 0, updated_at = ? \
-                 WHERE jobber_account_id = ? AND resource IN ({list})"
-            ),
-            vec![Utc::now().into(), account_id.into()],
-        ))
-        .await?;
-    state.sync.wake.notify_one();
-    statuses(&state.db, &state.config.sync, account_id).await
+    rows::ensure_rows(&sync.db, account_id, &Resource::ALL).await?;
+    rows::request(&sync.db, account_id, &resources, mode).await?;
+    sync.wake.notify_one();
+    statuses(&sync.db, &sync.settings, account_id).await
+}
+
+/// Why a page of synced data could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowseError {
+    #[error("`after` is not a cursor from this API")]
+    BadCursor,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// A stored item with its row.
+#[derive(Debug, Clone)]
+pub struct Stored<T> {
+    pub row: sync_records::Model,
+    /// The item read back from its JSON (`None` only for a row written by a future version in
+    /// a shape this one cannot read).
+    pub item: Option<T>,
+    /// The name of the item's client, when it has one that is synced.
+    pub client_name: Option<String>,
+}
+
+/// A page of synced items.
+#[derive(Debug, Clone)]
+pub struct Browsed<T> {
+    pub items: Vec<Stored<T>>,
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+    /// Items matching the search, on all pages.
+    pub total_count: u64,
 }
 
 /// Offset cursors: opaque to clients, checked on the way in.
-fn decode_cursor(after: Option<&str>) -> AppResult<u64> {
+fn decode_cursor(after: Option<&str>) -> Result<u64, BrowseError> {
     let Some(after) = after else { return Ok(0) };
     B64.decode(after)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| AppError::BadUserInput("`after` is not a cursor from this API".into()))
+        .ok_or(BrowseError::BadCursor)
 }
 
 fn encode_cursor(offset: u64) -> String {
     B64.encode(format!("o:{offset}"))
 }
 
-struct Browsed {
-    items: Vec<(sync_records::Model, Value)>,
-    page_info: PageInfo,
-    total_count: i32,
-    client_names: HashMap<String, String>,
-}
-
-async fn browse(
+/// A page of the account's live items of `R`, `first` (1–100) after `after`, optionally searched.
+pub async fn browse<R: Synced>(
     db: &Db,
     account_id: &str,
-    resource: Resource,
-    first: i32,
+    first: u64,
     after: Option<&str>,
     search: Option<&str>,
-) -> AppResult<Browsed> {
+) -> Result<Browsed<R::Item>, BrowseError> {
     let offset = decode_cursor(after)?;
-    let limit = u64::try_from(first.clamp(1, 100)).unwrap_or(20);
-    let (rows, total) = records::browse(db.conn(), account_id, resource, search, offset, limit).await?;
+    let limit = first.clamp(1, 100);
+    let (rows, total) = records::browse(db.reader(), account_id, R::RESOURCE, search, offset, limit).await?;
     let end = offset + rows.len() as u64;
-    let client_ids: Vec<String> = if resource == Resource::Clients {
+    let client_ids: Vec<String> = if R::RESOURCE == Resource::Clients {
         Vec::new()
     } else {
         rows.iter().filter_map(|r| r.client_jobber_id.clone()).collect()
     };
-    let client_names = records::client_names(db.conn(), account_id, client_ids).await?;
+    let names = records::client_names(db.reader(), account_id, client_ids).await?;
     Ok(Browsed {
         items: rows
             .into_iter()
-            .map(|r| {
-                let data =
-                    r.data.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
-                (r, data)
+            .map(|row| Stored {
+                item: resources::stored_item::<R>(row.data.as_deref()),
+                client_name: row.client_jobber_id.as_ref().and_then(|c| names.get(c).cloned()),
+                row,
             })
             .collect(),
-        page_info: PageInfo {
-            has_next_page: end < total,
-            end_cursor: (end > offset).then(|| encode_cursor(end)),
-        },
-        total_count: to_i32(i64::try_from(total).unwrap_or(i64::MAX)),
-        client_names,
-    })
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn num(v: &Value, path: &[&str]) -> Option<f64> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_f64()
-}
-
-fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Jobber sends dates as midnight in the account's time zone (`2026-12-15T00:00:00-07:00`): the
-/// calendar date is the one in that offset, not in UTC.
-fn date(v: &Value, key: &str) -> Option<NaiveDate> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.date_naive())
-}
-
-fn address(v: Option<&Value>) -> Option<Address> {
-    let v = v.filter(|v| v.is_object())?;
-    Some(Address {
-        street: text(v, "street"),
-        city: text(v, "city"),
-        province: text(v, "province"),
-        postal_code: text(v, "postalCode"),
-        country: text(v, "country"),
-    })
-}
-
-fn list(v: &Value, key: &str, field: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(|i| text(i, field)).collect())
-        .unwrap_or_default()
-}
-
-/// `clients(first, after, search)`.
-pub async fn clients(
-    db: &Db,
-    account_id: &str,
-    first: i32,
-    after: Option<&str>,
-    search: Option<&str>,
-) -> AppResult<ClientConnection> {
-    let b = browse(db, account_id, Resource::Clients, first, after, search).await?;
-    Ok(ClientConnection {
-        nodes: b
-            .items
-            .into_iter()
-            .map(|(r, v)| Client {
-                id: r.jobber_id.into(),
-                name: r.title,
-                first_name: text(&v, "firstName"),
-                last_name: text(&v, "lastName"),
-                company_name: text(&v, "companyName"),
-                emails: list(&v, "emails", "address"),
-                phones: list(&v, "phones", "number"),
-                billing_address: address(v.get("billingAddress")),
-                balance: r.balance,
-                is_archived: v.get("isArchived").and_then(Value::as_bool).unwrap_or(false),
-                created_at: time(&v, "createdAt"),
-                updated_at: r.jobber_updated_at,
-            })
-            .collect(),
-        page_info: b.page_info,
-        total_count: b.total_count,
-    })
-}
-
-/// `properties(first, after, search)`.
-pub async fn properties(
-    db: &Db,
-    account_id: &str,
-    first: i32,
-    after: Option<&str>,
-    search: Option<&str>,
-) -> AppResult<PropertyConnection> {
-    let b = browse(db, account_id, Resource::Properties, first, after, search).await?;
-    let names = b.client_names;
-    Ok(PropertyConnection {
-        nodes: b
-            .items
-            .into_iter()
-            .map(|(r, v)| Property {
-                id: r.jobber_id.into(),
-                address: address(v.get("address")),
-                client_name: r.client_jobber_id.as_ref().and_then(|c| names.get(c).cloned()),
-                client_id: r.client_jobber_id.map(Into::into),
-                is_billing_address: v.get("isBillingAddress").and_then(Value::as_bool).unwrap_or(false),
-            })
-            .collect(),
-        page_info: b.page_info,
-        total_count: b.total_count,
-    })
-}
-
-/// `jobs(first, after, search)`.
-pub async fn jobs(
-    db: &Db,
-    account_id: &str,
-    first: i32,
-    after: Option<&str>,
-    search: Option<&str>,
-) -> AppResult<JobConnection> {
-    let b = browse(db, account_id, Resource::Jobs, first, after, search).await?;
-    let names = b.client_names;
-    Ok(JobConnection {
-        nodes: b
-            .items
-            .into_iter()
-            .map(|(r, v)| Job {
-                id: r.jobber_id.into(),
-                job_number: r.number.map(to_i32),
-                title: r.title,
-                status: r.status,
-                client_name: r.client_jobber_id.as_ref().and_then(|c| names.get(c).cloned()),
-                client_id: r.client_jobber_id.map(Into::into),
-                total: r.amount,
-                start_at: time(&v, "startAt"),
-                end_at: time(&v, "endAt"),
-                completed_at: time(&v, "completedAt"),
-                created_at: time(&v, "createdAt"),
-                updated_at: r.jobber_updated_at,
-            })
-            .collect(),
-        page_info: b.page_info,
-        total_count: b.total_count,
-    })
-}
-
-/// `quotes(first, after, search)`.
-pub async fn quotes(
-    db: &Db,
-    account_id: &str,
-    first: i32,
-    after: Option<&str>,
-    search: Option<&str>,
-) -> AppResult<QuoteConnection> {
-    let b = browse(db, account_id, Resource::Quotes, first, after, search).await?;
-    let names = b.client_names;
-    Ok(QuoteConnection {
-        nodes: b
-            .items
-            .into_iter()
-            .map(|(r, v)| Quote {
-                id: r.jobber_id.into(),
-                quote_number: r.number.map(to_i32),
-                title: r.title,
-                status: r.status,
-                client_name: r.client_jobber_id.as_ref().and_then(|c| names.get(c).cloned()),
-                client_id: r.client_jobber_id.map(Into::into),
-                subtotal: num(&v, &["amounts", "subtotal"]),
-                total: r.amount,
-                created_at: time(&v, "createdAt"),
-                updated_at: r.jobber_updated_at,
-            })
-            .collect(),
-        page_info: b.page_info,
-        total_count: b.total_count,
-    })
-}
-
-/// `invoices(first, after, search)`.
-pub async fn invoices(
-    db: &Db,
-    account_id: &str,
-    first: i32,
-    after: Option<&str>,
-    search: Option<&str>,
-) -> AppResult<InvoiceConnection> {
-    let b = browse(db, account_id, Resource::Invoices, first, after, search).await?;
-    let names = b.client_names;
-    Ok(InvoiceConnection {
-        nodes: b
-            .items
-            .into_iter()
-            .map(|(r, v)| Invoice {
-                id: r.jobber_id.into(),
-                invoice_number: r.number.map(to_i32),
-                subject: r.title,
-                status: r.status,
-                client_name: r.client_jobber_id.as_ref().and_then(|c| names.get(c).cloned()),
-                client_id: r.client_jobber_id.map(Into::into),
-                subtotal: num(&v, &["amounts", "subtotal"]),
-                total: r.amount,
-                balance: r.balance,
-                issued_date: date(&v, "issuedDate"),
-                due_date: date(&v, "dueDate"),
-                created_at: time(&v, "createdAt"),
-                updated_at: r.jobber_updated_at,
-            })
-            .collect(),
-        page_info: b.page_info,
-        total_count: b.total_count,
+        has_next_page: end < total,
+        end_cursor: (end > offset).then(|| encode_cursor(end)),
+        total_count: total,
     })
 }
 
@@ -522,5 +304,39 @@ mod tests {
         assert_eq!(decode_cursor(None).unwrap(), 0);
         assert!(decode_cursor(Some("bm9wZQ")).is_err());
         assert!(decode_cursor(Some("%%%")).is_err());
+    }
+
+    fn status(state: RunView) -> ResourceStatus {
+        ResourceStatus {
+            resource: Resource::Clients,
+            state,
+            mode: None,
+            fetched: 0,
+            total: None,
+            count: 0,
+            started_at: None,
+            finished_at: None,
+            last_success_at: Some(Utc::now()),
+            error: None,
+            next_run_at: None,
+            retry_at: None,
+            retrying: false,
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn the_summary_shows_the_most_serious_state_and_problem() {
+        let done = status(RunView::Done);
+        assert_eq!(summary(&[done.clone(), done.clone()]).state, SummaryState::UpToDate);
+        let mut retrying = status(RunView::Running);
+        retrying.retrying = true;
+        retrying.problem = Some(SyncProblem::RateLimited);
+        let mut failed = status(RunView::Failed);
+        failed.problem = Some(SyncProblem::ReconnectRequired);
+        let s = summary(&[done.clone(), retrying.clone()]);
+        assert_eq!((s.state, s.problem), (SummaryState::Retrying, Some(SyncProblem::RateLimited)));
+        let s = summary(&[retrying, failed, done]);
+        assert_eq!((s.state, s.problem), (SummaryState::Failed, Some(SyncProblem::ReconnectRequired)));
     }
 }

@@ -16,11 +16,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::{
-    queue,
-    store::{Inserted, Row, Store},
-};
-use crate::db::Db;
+use super::store::{Inserted, Row, Store};
+use crate::db::{Db, enums::Lane};
 
 /// The signature header Jobber sends.
 pub const SIGNATURE_HEADER: &str = "x-jobber-hmac-sha256";
@@ -218,7 +215,7 @@ async fn writer(
         metrics::histogram!("webhook_inbox_batch_size").record(replies.len() as f64);
         match result {
             Ok(Inserted { mut keys, queued }) => {
-                for (lane, notify) in [queue::lane::LIFECYCLE, queue::lane::DATA].iter().zip(&notify) {
+                for (lane, notify) in [Lane::Lifecycle, Lane::Data].iter().zip(&notify) {
                     if queued.contains(lane) {
                         notify.notify_waiters();
                     }

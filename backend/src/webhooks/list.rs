@@ -1,54 +1,34 @@
 //! The webhook inbox as the API shows it: the session's account only, newest first.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::{
-    api::types::{PageInfo, WebhookEvent, WebhookEventConnection, WebhookEventStatus},
-    db::{Db, entities::webhook_events},
-    error::{AppError, AppResult},
-};
+use crate::db::{Db, entities::webhook_events, inbox};
+
+/// A page of an account's events.
+#[derive(Debug, Clone)]
+pub struct EventPage {
+    pub events: Vec<webhook_events::Model>,
+    pub has_next_page: bool,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// Why a listing was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("`after` is not a cursor from this API")]
+    BadCursor,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
 
 /// A page of the account's webhook events, newest first. `after` is an opaque cursor.
 pub async fn list_events(
     db: &Db,
     jobber_account_id: &str,
-    first: i32,
+    first: u64,
     after: Option<&str>,
-) -> AppResult<WebhookEventConnection> {
-    let mut q = webhook_events::Entity::find()
-        .filter(webhook_events::Column::JobberAccountId.eq(jobber_account_id))
-        .order_by_desc(webhook_events::Column::Id)
-        .limit(u64::try_from(first).unwrap_or(20) + 1);
-    if let Some(cursor) = after {
-        let id: i64 = cursor
-            .parse()
-            .map_err(|_| AppError::BadUserInput("`after` is not a cursor from this API".into()))?;
-        q = q.filter(webhook_events::Column::Id.lt(id));
-    }
-    let mut rows = q.all(db.conn()).await?;
-    let has_next_page = rows.len() > usize::try_from(first).unwrap_or(20);
-    rows.truncate(usize::try_from(first).unwrap_or(20));
-    let end_cursor = rows.last().map(|r| r.id.to_string());
-    Ok(WebhookEventConnection {
-        nodes: rows.into_iter().map(to_api).collect(),
-        page_info: PageInfo { has_next_page, end_cursor },
-    })
-}
-
-fn to_api(m: webhook_events::Model) -> WebhookEvent {
-    WebhookEvent {
-        id: m.id.to_string().into(),
-        topic: m.topic,
-        item_id: m.item_id,
-        occurred_at: m.occurred_at,
-        received_at: m.received_at,
-        status: match m.status.as_str() {
-            "PROCESSED" => WebhookEventStatus::Processed,
-            "IGNORED" => WebhookEventStatus::Ignored,
-            "FAILED" => WebhookEventStatus::Failed,
-            "DEAD" => WebhookEventStatus::Dead,
-            _ => WebhookEventStatus::Pending,
-        },
-        attempts: m.attempts,
-        last_error: m.last_error,
-    }
+) -> Result<EventPage, ListError> {
+    let before = after.map(|c| c.parse::<i64>().map_err(|_| ListError::BadCursor)).transpose()?;
+    let (events, has_next_page) = inbox::page(db, jobber_account_id, first, before).await?;
+    let end_cursor = events.last().map(|r| r.id.to_string());
+    Ok(EventPage { events, has_next_page, end_cursor })
 }

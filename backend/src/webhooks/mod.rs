@@ -15,15 +15,7 @@ mod store;
 pub mod worker;
 
 pub use self::{ingest::Event, list::list_events};
-
-/// Inbox row states.
-pub mod status {
-    pub const PENDING: &str = "PENDING";
-    pub const PROCESSED: &str = "PROCESSED";
-    pub const IGNORED: &str = "IGNORED";
-    pub const FAILED: &str = "FAILED";
-    pub const DEAD: &str = "DEAD";
-}
+use crate::db::enums::Lane;
 
 /// Topics this app applies itself. Data topics (`CLIENT_*`, `JOB_*`, …) wait for the sync
 /// capability; anything else is recorded and ignored.
@@ -34,4 +26,9 @@ pub fn is_lifecycle_topic(topic: &str) -> bool {
 /// Data topics whose items this app syncs.
 pub fn is_data_topic(topic: &str) -> bool {
     ["CLIENT_", "PROPERTY_", "JOB_", "QUOTE_", "INVOICE_"].iter().any(|p| topic.starts_with(p))
+}
+
+/// The lane of a topic.
+pub fn lane_of(topic: &str) -> Lane {
+    if is_lifecycle_topic(topic) { Lane::Lifecycle } else { Lane::Data }
 }

@@ -31,11 +31,14 @@ use sea_orm::{
 };
 use tokio::sync::oneshot;
 
-use super::{Event, queue, status};
+use super::Event;
 use crate::{
     config::SqliteSynchronous,
-    connections::LIVE_STATUSES,
-    db::{Db, entities::webhook_events},
+    db::{
+        Db,
+        entities::webhook_events,
+        enums::{ConnectionStatus, EventStatus, Lane, StoredValue},
+    },
 };
 
 /// How long the writer keeps SQLite's write turn while deliveries keep coming.
@@ -57,7 +60,7 @@ pub(super) struct Inserted {
     /// Dedupe keys of the new rows.
     pub keys: HashSet<String>,
     /// Lanes that got work (new `PENDING` rows, or processed duplicates queued again).
-    pub queued: HashSet<&'static str>,
+    pub queued: HashSet<Lane>,
 }
 
 /// Where batches go.
@@ -156,22 +159,22 @@ fn insert_sql(rows: usize, backend: DatabaseBackend) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let now = format!("{mark}1{timestamp}");
-    let live = LIVE_STATUSES.map(|s| format!("'{s}'")).join(", ");
+    let live = ConnectionStatus::sql_list(&ConnectionStatus::LIVE);
     format!(
         "INSERT INTO webhook_events (dedupe_key, topic, app_id, jobber_account_id, item_id, occurred_at, \
            received_at, lane, status, last_error, processed_at, next_attempt_at, attempts) \
-         SELECT k, t, p, a, i, o, {now}, l, CASE WHEN why IS NULL THEN '{pending}' ELSE '{ignored}' END, why, \
+         SELECT k, t, p, a, i, o, {now}, l, CASE WHEN why IS NULL THEN {pending} ELSE {ignored} END, why, \
            CASE WHEN why IS NULL THEN NULL ELSE {now} END, {now}, 0 \
          FROM (SELECT v.column1 AS k, v.column2 AS t, v.column3 AS p, v.column4 AS a, v.column5 AS i, \
              v.column6 AS o, v.column7 AS l, CASE WHEN v.column8 IS NOT NULL THEN v.column8 \
-               WHEN v.column7 = '{data}' AND c.jobber_account_id IS NULL THEN '{NOT_CONNECTED}' END AS why \
+               WHEN v.column7 = {data} AND c.jobber_account_id IS NULL THEN '{NOT_CONNECTED}' END AS why \
            FROM (VALUES {values}) AS v \
            LEFT JOIN connections c ON c.jobber_account_id = v.column4 AND c.status IN ({live})) AS w \
          WHERE true ORDER BY k \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, status, lane",
-        pending = status::PENDING,
-        ignored = status::IGNORED,
-        data = queue::lane::DATA,
+        pending = EventStatus::Pending.sql(),
+        ignored = EventStatus::Ignored.sql(),
+        data = Lane::Data.sql(),
     )
 }
 
@@ -187,7 +190,7 @@ fn row_params(row: &Row) -> [Option<String>; PER_ROW] {
         Some(e.account_id.clone()),
         Some(e.item_id.clone()),
         Some(timestamp(e.occurred_at)),
-        Some(queue::lane_of(&e.topic).to_owned()),
+        Some(super::lane_of(&e.topic).stored()),
         (!handled).then(|| NOT_HANDLED.to_owned()),
     ]
 }
@@ -201,8 +204,12 @@ fn collect<E>(rows: impl IntoIterator<Item = Result<(String, String, String), E>
     let mut inserted = Inserted { keys: HashSet::new(), queued: HashSet::new() };
     for row in rows {
         let (key, row_status, lane) = row?;
-        if row_status == status::PENDING {
-            inserted.queued.insert(queue::lane_of_name(&lane));
+        if row_status == EventStatus::Pending.stored() {
+            inserted.queued.insert(if lane == Lane::Lifecycle.stored() {
+                Lane::Lifecycle
+            } else {
+                Lane::Data
+            });
         }
         inserted.keys.insert(key);
     }
@@ -242,13 +249,13 @@ async fn insert_through_pool(db: &Db, rows: &[Row]) -> Result<Inserted, DbErr> {
         let mut update = Query::update();
         update
             .table(webhook_events::Entity)
-            .value(C::Status, status::PENDING)
+            .value(C::Status, EventStatus::Pending)
             .value(C::NextAttemptAt, Utc::now())
             .value(C::Attempts, 0)
             .and_where(Expr::col(C::DedupeKey).is_in(duplicates))
-            .and_where(Expr::col(C::Status).eq(status::PROCESSED));
+            .and_where(Expr::col(C::Status).eq(EventStatus::Processed));
         if db.writer().execute_raw(backend.build(&update)).await?.rows_affected() > 0 {
-            inserted.queued.insert(queue::lane::DATA);
+            inserted.queued.insert(Lane::Data);
         }
     }
     Ok(inserted)
@@ -305,15 +312,15 @@ fn insert_on_thread(conn: &rusqlite::Connection, rows: &[Row]) -> rusqlite::Resu
     if !duplicates.is_empty() {
         let marks = vec!["?"; duplicates.len()].join(", ");
         let sql = format!(
-            "UPDATE webhook_events SET status = '{}', next_attempt_at = ?, attempts = 0 \
-             WHERE status = '{}' AND dedupe_key IN ({marks})",
-            status::PENDING,
-            status::PROCESSED
+            "UPDATE webhook_events SET status = {}, next_attempt_at = ?, attempts = 0 \
+             WHERE status = {} AND dedupe_key IN ({marks})",
+            EventStatus::Pending.sql(),
+            EventStatus::Processed.sql()
         );
         let mut params: Vec<String> = vec![timestamp(Utc::now())];
         params.extend(duplicates.iter().map(|k| (*k).to_owned()));
         if conn.execute(&sql, rusqlite::params_from_iter(params))? > 0 {
-            inserted.queued.insert(queue::lane::DATA);
+            inserted.queued.insert(Lane::Data);
         }
     }
     Ok(inserted)

@@ -10,7 +10,7 @@ const CONNECTION: &str = "{ connection { status account { id name } connectedAt 
 
 async fn connection_count(app: &TestApp) -> usize {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    jobber_app::db::entities::connections::Entity::find().count(app.state.db.conn()).await.unwrap() as usize
+    jobber_app::db::entities::connections::Entity::find().count(app.state.db.writer()).await.unwrap() as usize
 }
 
 #[tokio::test]

@@ -170,7 +170,7 @@ async fn a_jobber_outage_reads_as_retrying_with_a_time() {
     assert_eq!(body["data"]["connection"]["sync"]["problem"], Value::Null);
     let stored = sync_state::Entity::find()
         .filter(sync_state::Column::JobberAccountId.eq(app.account_id(GREEN)))
-        .all(app.state.db.conn())
+        .all(app.state.db.writer())
         .await
         .unwrap();
     assert!(stored.iter().all(|r| r.problem.is_none() && r.error.is_none()), "{stored:?}");
@@ -184,9 +184,9 @@ async fn a_degraded_connection_says_when_it_retries() {
     app.connect(GREEN).await;
     let mut a: connections::ActiveModel = app.connection_row(GREEN).await.into();
     a.token_expires_at = Set(Some(Utc::now() + chrono::Duration::seconds(30)));
-    a.update(app.state.db.conn()).await.unwrap();
+    a.update(app.state.db.writer()).await.unwrap();
     app.sandbox().faults().fail_token_next(5);
-    jobber_app::tokens::valid_access_token(&app.state, &app.account_id(GREEN)).await.unwrap();
+    app.state.tokens.valid_access_token(&app.account_id(GREEN)).await.unwrap();
     let body = app.graphql("{ connection { status problem retryAt } }").await;
     let c = &body["data"]["connection"];
     assert_eq!(c["status"], "DEGRADED", "{body}");
@@ -281,7 +281,7 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
     let before = app.connection_row(GREEN).await;
     let runs_before = sync_state::Entity::find()
         .filter(sync_state::Column::JobberAccountId.eq(&before.jobber_account_id))
-        .all(app.state.db.conn())
+        .all(app.state.db.writer())
         .await
         .unwrap();
 
@@ -305,12 +305,12 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
     // No full re-sync was forced.
     let runs_after = sync_state::Entity::find()
         .filter(sync_state::Column::JobberAccountId.eq(&before.jobber_account_id))
-        .all(app.state.db.conn())
+        .all(app.state.db.writer())
         .await
         .unwrap();
     for (a, b) in runs_before.iter().zip(&runs_after) {
-        assert_eq!(a.started_at, b.started_at, "{}", a.resource);
-        assert_eq!(b.requested_mode, None, "{}", b.resource);
+        assert_eq!(a.started_at, b.started_at, "{:?}", a.resource);
+        assert_eq!(b.requested_mode, None, "{:?}", b.resource);
     }
 
     // A connection that no longer works is reconnected as before.
@@ -319,8 +319,8 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
         use jobber_app::db::entities::connections;
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
         let mut a: connections::ActiveModel = after.into();
-        a.status = Set("NEEDS_REAUTH".to_owned());
-        a.update(app.state.db.conn()).await.unwrap();
+        a.status = Set(jobber_app::db::enums::ConnectionStatus::NeedsReauth);
+        a.update(app.state.db.writer()).await.unwrap();
     }
     let code = app.sandbox().issue_code(&before.jobber_account_id, &app.url("/auth/jobber/callback"));
     let res = client().get(app.url(&format!("/manage?code={code}"))).send().await.unwrap();

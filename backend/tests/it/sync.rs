@@ -37,7 +37,7 @@ async fn wait_done(app: &TestApp, client: &reqwest::Client) -> Value {
 /// Jobber's own answer (the sandbox), asked directly with the account's token.
 async fn jobber(app: &TestApp, account_name: &str, query: &str) -> Value {
     let account = app.account_id(account_name);
-    let token = jobber_app::tokens::valid_access_token(&app.state, &account).await.unwrap();
+    let token = app.state.tokens.valid_access_token(&account).await.unwrap();
     let res = reqwest::Client::new()
         .post(format!("{}api/graphql", app.state.jobber.api_url))
         .bearer_auth(token.token.expose_secret())
@@ -56,7 +56,7 @@ async fn local_rows(app: &TestApp, account: &str, kind: &str) -> Vec<sync_record
         .filter(sync_records::Column::JobberAccountId.eq(account))
         .filter(sync_records::Column::Kind.eq(kind))
         .filter(sync_records::Column::Deleted.eq(false))
-        .all(app.state.db.conn())
+        .all(app.state.db.writer())
         .await
         .unwrap()
 }
@@ -242,7 +242,7 @@ async fn webhooks_create_update_and_delete_converge_on_jobber() {
     // Exactly one row per item, whatever the number of deliveries.
     let all = sync_records::Entity::find()
         .filter(sync_records::Column::JobberId.eq(created.clone()))
-        .count(app.state.db.conn())
+        .count(app.state.db.writer())
         .await
         .unwrap();
     assert_eq!(all, 1);
@@ -252,7 +252,7 @@ async fn webhooks_create_update_and_delete_converge_on_jobber() {
     // Every data event ends processed; a stale page cannot revive the deleted quote.
     eventually(Duration::from_secs(30), "the inbox to drain", || async {
         let rows =
-            jobber_app::db::entities::webhook_events::Entity::find().all(app.state.db.conn()).await.ok()?;
+            jobber_app::db::entities::webhook_events::Entity::find().all(app.state.db.writer()).await.ok()?;
         rows.iter()
             .filter(|r| {
                 r.topic.starts_with("CLIENT_") || r.topic.starts_with("QUOTE_") || r.topic.starts_with("JOB_")
@@ -282,12 +282,12 @@ async fn webhooks_for_an_account_that_is_not_connected_are_dropped() {
     app.sandbox().create_record(&account, RecordKind::Client, RecordInput::default()).await.unwrap();
     let rows = eventually(Duration::from_secs(30), "the event to be handled", || async {
         let rows =
-            jobber_app::db::entities::webhook_events::Entity::find().all(app.state.db.conn()).await.ok()?;
+            jobber_app::db::entities::webhook_events::Entity::find().all(app.state.db.writer()).await.ok()?;
         rows.iter().any(|r| r.status != "PENDING").then_some(rows)
     })
     .await;
     assert_eq!(rows[0].status, "IGNORED", "{rows:?}");
-    assert_eq!(sync_records::Entity::find().count(app.state.db.conn()).await.unwrap(), 0);
+    assert_eq!(sync_records::Entity::find().count(app.state.db.writer()).await.unwrap(), 0);
     assert_eq!(app.sandbox().stats().graphql_requests, 0, "nothing fetched for an unconnected account");
 }
 
@@ -423,7 +423,7 @@ async fn two_accounts_sync_at_once_and_stay_isolated() {
     eventually(Duration::from_secs(30), "the purge", || async {
         let n = sync_records::Entity::find()
             .filter(sync_records::Column::JobberAccountId.eq(green.clone()))
-            .count(app.state.db.conn())
+            .count(app.state.db.writer())
             .await
             .ok()?;
         (n == 0).then_some(())
@@ -433,7 +433,7 @@ async fn two_accounts_sync_at_once_and_stay_isolated() {
     assert_eq!(spark_rows.len(), 30);
     let states = sync_state::Entity::find()
         .filter(sync_state::Column::JobberAccountId.eq(green))
-        .count(app.state.db.conn())
+        .count(app.state.db.writer())
         .await
         .unwrap();
     assert_eq!(states, 0);

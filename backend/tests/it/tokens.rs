@@ -22,7 +22,7 @@ async fn expire_soon(app: &TestApp, name: &str) {
     let row = app.connection_row(name).await;
     let mut a: connections::ActiveModel = row.into();
     a.token_expires_at = Set(Some(Utc::now() + chrono::Duration::seconds(30)));
-    a.update(app.state.db.conn()).await.unwrap();
+    a.update(app.state.db.writer()).await.unwrap();
 }
 
 fn refreshes(app: &TestApp) -> u64 {
@@ -35,7 +35,7 @@ async fn storm(apps: &[&TestApp], n: usize, account_id: &str) -> Vec<String> {
     for i in 0..n {
         let state = apps[i % apps.len()].state.clone();
         let account = account_id.to_owned();
-        tasks.push(tokio::spawn(async move { tokens::valid_access_token(&state, &account).await }));
+        tasks.push(tokio::spawn(async move { state.tokens.valid_access_token(&account).await }));
     }
     let mut got = Vec::new();
     for t in tasks {
@@ -61,7 +61,7 @@ async fn token_columns_are_not_plaintext() {
     let app = TestApp::spawn().await;
     app.connect(GREEN).await;
     let row = app.connection_row(GREEN).await;
-    let token = tokens::valid_access_token(&app.state, &row.jobber_account_id).await.unwrap();
+    let token = app.state.tokens.valid_access_token(&row.jobber_account_id).await.unwrap();
     let (a, r) = (row.access_token_ciphertext.unwrap(), row.refresh_token_ciphertext.unwrap());
     assert!(
         !a.contains(token.token.expose_secret()) && !a.starts_with("eyJ"),
@@ -124,11 +124,14 @@ async fn a_401_triggers_one_refresh_and_a_retry() {
     let before = refreshes(&app);
     let client = &app.state.jobber.client;
     let id = account.as_str();
-    let acct = tokens::with_token(&app.state, id, |t| async move {
-        client.execute::<Account>(id, t.expose_secret(), account::Variables, Priority::High).await
-    })
-    .await
-    .expect("retried with a fresh token");
+    let acct = app
+        .state
+        .tokens
+        .with_token(id, |t| async move {
+            client.execute::<Account>(id, t.expose_secret(), account::Variables, Priority::High).await
+        })
+        .await
+        .expect("retried with a fresh token");
     assert_eq!(acct.data.account.unwrap().name, GREEN);
     assert_eq!(refreshes(&app) - before, 1);
 }
@@ -138,12 +141,12 @@ async fn transient_token_failure_keeps_the_connection_usable() {
     let app = TestApp::spawn().await;
     app.connect(GREEN).await;
     let account = app.account_id(GREEN);
-    let old = tokens::valid_access_token(&app.state, &account).await.unwrap();
+    let old = app.state.tokens.valid_access_token(&account).await.unwrap();
     expire_soon(&app, GREEN).await;
     app.sandbox().faults().fail_token_next(3);
 
     // The token still works for 30 s: the caller gets it; the connection shows DEGRADED.
-    let got = tokens::valid_access_token(&app.state, &account).await.expect("old token still valid");
+    let got = app.state.tokens.valid_access_token(&account).await.expect("old token still valid");
     assert_eq!(got.token.expose_secret(), old.token.expose_secret());
     let row = app.connection_row(GREEN).await;
     assert_eq!(row.status, "DEGRADED");
@@ -154,19 +157,16 @@ async fn transient_token_failure_keeps_the_connection_usable() {
     let mut a: connections::ActiveModel = row.into();
     a.token_expires_at = Set(Some(Utc::now() - chrono::Duration::seconds(1)));
     a.refresh_not_before = Set(None);
-    a.update(app.state.db.conn()).await.unwrap();
-    assert!(matches!(
-        tokens::valid_access_token(&app.state, &account).await,
-        Err(TokenFailure::Unavailable(_))
-    ));
+    a.update(app.state.db.writer()).await.unwrap();
+    assert!(matches!(app.state.tokens.valid_access_token(&account).await, Err(TokenFailure::Unavailable(_))));
     assert!(app.connection_row(GREEN).await.refresh_token_ciphertext.is_some());
 
     // Jobber recovers; once the backoff has passed, the next call refreshes and all is well.
     app.sandbox().faults().clear();
     let mut a: connections::ActiveModel = app.connection_row(GREEN).await.into();
     a.refresh_not_before = Set(Some(Utc::now() - chrono::Duration::seconds(1)));
-    a.update(app.state.db.conn()).await.unwrap();
-    let fresh = tokens::valid_access_token(&app.state, &account).await.expect("recovered");
+    a.update(app.state.db.writer()).await.unwrap();
+    let fresh = app.state.tokens.valid_access_token(&account).await.expect("recovered");
     token_works(&app, &account, fresh.token.expose_secret()).await;
     let row = app.connection_row(GREEN).await;
     assert_eq!(row.status, "CONNECTED");
@@ -193,7 +193,7 @@ async fn a_rotated_away_refresh_token_leads_to_needs_reauth() {
     app.state.jobber.oauth.refresh(&stolen).await.expect("the thief's refresh works");
     expire_soon(&app, GREEN).await;
 
-    assert!(matches!(tokens::valid_access_token(&app.state, &account).await, Err(TokenFailure::NeedsReauth)));
+    assert!(matches!(app.state.tokens.valid_access_token(&account).await, Err(TokenFailure::NeedsReauth)));
     let row = app.connection_row(GREEN).await;
     assert_eq!(row.status, "NEEDS_REAUTH");
     assert!(row.access_token_ciphertext.is_none() && row.refresh_token_ciphertext.is_none(), "tokens wiped");
@@ -213,15 +213,15 @@ async fn ciphertext_moved_to_another_account_does_not_decrypt() {
     let green = app.connection_row(GREEN).await;
     let mut spark: connections::ActiveModel = app.connection_row(SPARK).await.into();
     spark.access_token_ciphertext = Set(green.access_token_ciphertext.clone());
-    spark.update(app.state.db.conn()).await.unwrap();
-    let res = tokens::valid_access_token(&app.state, &app.account_id(SPARK)).await;
+    spark.update(app.state.db.writer()).await.unwrap();
+    let res = app.state.tokens.valid_access_token(&app.account_id(SPARK)).await;
     assert!(matches!(res, Err(TokenFailure::Crypto(_))), "{:?}", res.err());
 }
 
 #[tokio::test]
 async fn rotate_keys_leaves_tokens_decryptable_under_the_new_key_only() {
-    let old_key = jobber_app::tokens::crypto::TokenKey::generate_base64();
-    let new_key = jobber_app::tokens::crypto::TokenKey::generate_base64();
+    let old_key = jobber_app::keys::crypto::TokenKey::generate_base64();
+    let new_key = jobber_app::keys::crypto::TokenKey::generate_base64();
     let secret = "s".repeat(40);
     let a = TestApp::builder()
         .env("TOKEN_ENCRYPTION_KEY", old_key.clone())
@@ -230,7 +230,7 @@ async fn rotate_keys_leaves_tokens_decryptable_under_the_new_key_only() {
         .await;
     a.connect(GREEN).await;
     a.connect(SPARK).await;
-    let green_token = tokens::valid_access_token(&a.state, &a.account_id(GREEN)).await.unwrap();
+    let green_token = a.state.tokens.valid_access_token(&a.account_id(GREEN)).await.unwrap();
 
     let with = |current: &str, previous: Option<&str>| {
         let mut b = TestApp::builder()
@@ -246,18 +246,22 @@ async fn rotate_keys_leaves_tokens_decryptable_under_the_new_key_only() {
         b.spawn()
     };
     let rotating = with(&new_key, Some(&old_key)).await;
-    assert_eq!(tokens::rotate_keys(&rotating.state).await.unwrap(), 2);
-    assert_eq!(tokens::rotate_keys(&rotating.state).await.unwrap(), 0, "idempotent");
+    assert_eq!(tokens::rotate_keys(&rotating.state.db, &rotating.state.keys.tokens).await.unwrap(), 2);
+    assert_eq!(
+        tokens::rotate_keys(&rotating.state.db, &rotating.state.keys.tokens).await.unwrap(),
+        0,
+        "idempotent"
+    );
 
     let new_only = with(&new_key, None).await;
-    let got = tokens::valid_access_token(&new_only.state, &a.account_id(GREEN)).await.unwrap();
+    let got = new_only.state.tokens.valid_access_token(&a.account_id(GREEN)).await.unwrap();
     assert_eq!(got.token.expose_secret(), green_token.token.expose_secret());
-    for row in connections::Entity::find().all(new_only.state.db.conn()).await.unwrap() {
+    for row in connections::Entity::find().all(new_only.state.db.writer()).await.unwrap() {
         assert_eq!(row.token_key_id.as_deref(), Some(new_only.state.keys.tokens.current.id()));
     }
     let old_only = with(&old_key, None).await;
     assert!(matches!(
-        tokens::valid_access_token(&old_only.state, &a.account_id(GREEN)).await,
+        old_only.state.tokens.valid_access_token(&a.account_id(GREEN)).await,
         Err(TokenFailure::Crypto(_))
     ));
 }

@@ -41,7 +41,7 @@ async fn post_signed(app: &TestApp, body: Vec<u8>) -> u16 {
 }
 
 async fn inbox_rows(app: &TestApp) -> Vec<webhook_events::Model> {
-    webhook_events::Entity::find().all(app.state.db.conn()).await.unwrap()
+    webhook_events::Entity::find().all(app.state.db.writer()).await.unwrap()
 }
 
 async fn wait_processed(app: &TestApp, dedupe_count: usize) -> Vec<webhook_events::Model> {
@@ -326,28 +326,28 @@ async fn dead_letters_are_redriven() {
         item_id: Set("QQ==".into()),
         occurred_at: Set(chrono::Utc::now()),
         received_at: Set(chrono::Utc::now()),
-        status: Set("DEAD".into()),
+        status: Set(jobber_app::db::enums::EventStatus::Dead),
         attempts: Set(8),
         next_attempt_at: Set(chrono::Utc::now()),
         locked_until: Set(None),
         last_error: Set(Some("boom".into())),
         processed_at: Set(None),
-        lane: Set("lifecycle".into()),
+        lane: Set(jobber_app::db::enums::Lane::Lifecycle),
         ..Default::default()
     }
-    .insert(app.state.db.conn())
+    .insert(app.state.db.writer())
     .await
     .unwrap();
     assert_eq!(jobber_app::webhooks::worker::redrive(&app.state.db).await.unwrap(), 1);
     app.state.inbox.new_lifecycle.notify_waiters();
     eventually(Duration::from_secs(10), "the redriven event to be processed", || async {
-        let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.conn()).await.unwrap().unwrap();
+        let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.writer()).await.unwrap().unwrap();
         (r.status == "PROCESSED").then_some(())
     })
     .await;
     let dead = webhook_events::Entity::find()
         .filter(webhook_events::Column::Status.eq("DEAD"))
-        .count(app.state.db.conn())
+        .count(app.state.db.writer())
         .await
         .unwrap();
     assert_eq!(dead, 0);
@@ -360,7 +360,7 @@ async fn failing_events_are_retried_then_dead_lettered() {
     app.connect(GREEN).await;
     let account = app.account_id(GREEN);
     // Make applying APP_DISCONNECT fail: the sessions table is gone.
-    app.state.db.conn().execute_unprepared("DROP TABLE sessions").await.unwrap();
+    app.state.db.writer().execute_unprepared("DROP TABLE sessions").await.unwrap();
     let later = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
     assert_eq!(post_signed(&app, event("APP_DISCONNECT", &account, &account, &later)).await, 200);
     let failed = eventually(Duration::from_secs(10), "the first failed attempt", || async {
@@ -375,10 +375,10 @@ async fn failing_events_are_retried_then_dead_lettered() {
     let mut row: webhook_events::ActiveModel = failed.into();
     row.attempts = Set(jobber_app::webhooks::worker::MAX_ATTEMPTS - 1);
     row.next_attempt_at = Set(chrono::Utc::now());
-    let row = row.update(app.state.db.conn()).await.unwrap();
+    let row = row.update(app.state.db.writer()).await.unwrap();
     app.state.inbox.new_lifecycle.notify_waiters();
     let dead = eventually(Duration::from_secs(10), "the dead letter", || async {
-        let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.conn()).await.unwrap().unwrap();
+        let r = webhook_events::Entity::find_by_id(row.id).one(app.state.db.writer()).await.unwrap().unwrap();
         (r.status == "DEAD").then_some(r)
     })
     .await;
@@ -409,7 +409,8 @@ async fn a_late_duplicate_of_a_processed_data_event_fetches_the_item_again() {
     let fetches_before = app.sandbox().stats().graphql_requests;
     assert_eq!(post_signed(&app, body).await, 200);
     eventually(Duration::from_secs(15), "the duplicate to be processed again", || async {
-        let r = webhook_events::Entity::find_by_id(first.id).one(app.state.db.conn()).await.unwrap().unwrap();
+        let r =
+            webhook_events::Entity::find_by_id(first.id).one(app.state.db.writer()).await.unwrap().unwrap();
         (r.status == "PROCESSED" && r.processed_at > first.processed_at).then_some(())
     })
     .await;

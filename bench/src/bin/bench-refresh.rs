@@ -22,7 +22,7 @@ use clap::Parser;
 use hdrhistogram::Histogram;
 use http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::Full;
-use jobber_app::{config::Config, db::entities::connections, state::AppState, tokens};
+use jobber_app::{config::Config, db::entities::connections, state::AppState};
 use jobber_bench::{
     load::{self, Mode, Target, new_histogram, record},
     pg,
@@ -121,7 +121,7 @@ async fn expire_soon(state: &AppState, account_id: &str) -> anyhow::Result<()> {
     let mut active: connections::ActiveModel = row.into();
     // Inside the refresh margin (5 minutes) but still valid, as in production before a refresh.
     active.token_expires_at = Set(Some(Utc::now() + chrono::Duration::seconds(30)));
-    active.update(state.db.conn()).await?;
+    active.update(state.db.writer()).await?;
     Ok(())
 }
 
@@ -138,7 +138,7 @@ async fn storm(
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             let started = Instant::now();
-            let token = tokens::valid_access_token(&state, &account).await;
+            let token = state.tokens.valid_access_token(&account).await;
             (started.elapsed(), token.map(|t| t.token.expose_secret().to_owned()))
         }));
     }

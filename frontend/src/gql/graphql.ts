@@ -86,7 +86,7 @@ export type Client = {
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** A page of synced clients. */
+/** A page of synced items (clients, properties, jobs, quotes or invoices). */
 export type ClientConnection = {
   __typename?: 'ClientConnection';
   /** The items on this page. */
@@ -205,7 +205,7 @@ export type Invoice = {
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** A page of synced invoices. */
+/** A page of synced items (clients, properties, jobs, quotes or invoices). */
 export type InvoiceConnection = {
   __typename?: 'InvoiceConnection';
   /** The items on this page. */
@@ -235,7 +235,7 @@ export type Job = {
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** A page of synced jobs. */
+/** A page of synced items (clients, properties, jobs, quotes or invoices). */
 export type JobConnection = {
   __typename?: 'JobConnection';
   /** The items on this page. */
@@ -326,7 +326,7 @@ export type Property = {
   isBillingAddress: Scalars['Boolean']['output'];
 };
 
-/** A page of synced properties. */
+/** A page of synced items (clients, properties, jobs, quotes or invoices). */
 export type PropertyConnection = {
   __typename?: 'PropertyConnection';
   /** The items on this page. */
@@ -337,20 +337,18 @@ export type PropertyConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type Query = {
   __typename?: 'Query';
   /** Facts about this deployment. */
   appInfo: AppInfo;
-  /**
-   * The merchant's synced clients, by name. `search` matches names, emails, phones and
-   * addresses (every word must match).
-   */
+  /** The merchant's synced clients, by name. `search` matches names, emails, phones and addresses (every word must match). */
   clients: ClientConnection;
   /** The signed-in merchant's connection; null while the browser has no session. */
   connection: Maybe<Connection>;
-  /** The merchant's synced invoices, newest number first. `search` matches the subject and `#number`. */
+  /** The merchant's synced invoices, newest number first. `search` matches the subject, `#number` and the client's name. */
   invoices: InvoiceConnection;
-  /** The merchant's synced jobs, newest number first. `search` matches the title and `#number`. */
+  /** The merchant's synced jobs, newest number first. `search` matches the title, `#number` and the client's name. */
   jobs: JobConnection;
   /**
    * For a browser without a live session: the connection it was last signed in to
@@ -359,9 +357,9 @@ export type Query = {
    * browser has a live session (use `connection`) or has never signed in.
    */
   previousConnection: Maybe<PreviousConnection>;
-  /** The merchant's synced properties, by address. `search` matches the address. */
+  /** The merchant's synced properties, by address. `search` matches the address and the client's name. */
   properties: PropertyConnection;
-  /** The merchant's synced quotes, newest number first. `search` matches the title and `#number`. */
+  /** The merchant's synced quotes, newest number first. `search` matches the title, `#number` and the client's name. */
   quotes: QuoteConnection;
   /** Sync progress of each resource of the signed-in merchant's account. */
   syncStatus: Array<SyncResourceStatus>;
@@ -370,6 +368,7 @@ export type Query = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryClientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -377,6 +376,7 @@ export type QueryClientsArgs = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryInvoicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -384,6 +384,7 @@ export type QueryInvoicesArgs = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -391,6 +392,7 @@ export type QueryJobsArgs = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryPropertiesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -398,6 +400,7 @@ export type QueryPropertiesArgs = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryQuotesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -405,6 +408,7 @@ export type QueryQuotesArgs = {
 };
 
 
+/** Read-only entry points: the fields below, then one list per synced resource. */
 export type QueryWebhookEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -427,7 +431,7 @@ export type Quote = {
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** A page of synced quotes. */
+/** A page of synced items (clients, properties, jobs, quotes or invoices). */
 export type QuoteConnection = {
   __typename?: 'QuoteConnection';
   /** The items on this page. */

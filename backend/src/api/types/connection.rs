@@ -1,4 +1,6 @@
 use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
+
+use crate::db::{entities::connections, enums as db};
 use chrono::{DateTime, Utc};
 
 /// A merchant's connection between Jobber and this app, as the signed-in browser session sees it.
@@ -106,6 +108,66 @@ impl Connection {
         let statuses = crate::sync::status::statuses(&state.db, &state.config.sync, self.account.id.as_str())
             .await
             .gql()?;
-        Ok(crate::sync::status::summary(&statuses))
+        Ok(crate::sync::status::summary(&statuses).into())
+    }
+}
+
+impl From<db::ConnectionStatus> for ConnectionStatus {
+    fn from(status: db::ConnectionStatus) -> Self {
+        match status {
+            db::ConnectionStatus::Connected => Self::Connected,
+            db::ConnectionStatus::Degraded => Self::Degraded,
+            db::ConnectionStatus::NeedsReauth => Self::NeedsReauth,
+            db::ConnectionStatus::Disconnected => Self::Disconnected,
+        }
+    }
+}
+
+impl From<db::DisconnectSource> for DisconnectSource {
+    fn from(s: db::DisconnectSource) -> Self {
+        match s {
+            db::DisconnectSource::Merchant => Self::Merchant,
+            db::DisconnectSource::Jobber => Self::Jobber,
+            db::DisconnectSource::Operator => Self::Operator,
+        }
+    }
+}
+
+impl From<connections::Model> for Connection {
+    fn from(m: connections::Model) -> Self {
+        let (problem, retry_at) = match m.status {
+            db::ConnectionStatus::Degraded => {
+                (Some(ConnectionProblem::JobberUnavailable), m.refresh_not_before)
+            }
+            db::ConnectionStatus::NeedsReauth => (Some(ConnectionProblem::ReconnectRequired), None),
+            db::ConnectionStatus::Connected | db::ConnectionStatus::Disconnected => (None, None),
+        };
+        Connection {
+            problem,
+            retry_at,
+            status: m.status.into(),
+            account: JobberAccount { id: m.jobber_account_id.into(), name: m.account_name },
+            connected_at: m.connected_at,
+            connected_by: m.connected_by_user_id.map(|id| JobberUser {
+                id: id.into(),
+                name: m.connected_by_name,
+                email: m.connected_by_email,
+            }),
+            token_expires_at: m.token_expires_at,
+            last_refresh_at: m.last_refresh_at,
+            last_error: m.last_error,
+        }
+    }
+}
+
+impl From<connections::Model> for PreviousConnection {
+    fn from(m: connections::Model) -> Self {
+        let ended = m.status == db::ConnectionStatus::Disconnected;
+        PreviousConnection {
+            account_name: m.account_name,
+            status: m.status.into(),
+            disconnected_at: m.disconnected_at.filter(|_| ended),
+            disconnected_by: m.disconnect_source.filter(|_| ended).map(Into::into),
+        }
     }
 }

@@ -10,3 +10,9 @@ pub struct DisconnectPayload {
     /// What happened, for the merchant.
     pub message: Option<String>,
 }
+
+impl From<crate::lifecycle::DisconnectOutcome> for DisconnectPayload {
+    fn from(o: crate::lifecycle::DisconnectOutcome) -> Self {
+        Self { disconnected: true, jobber_confirmed: o.jobber_confirmed, message: Some(o.message) }
+    }
+}

@@ -47,3 +47,34 @@ pub struct WebhookEventConnection {
     /// Paging information.
     pub page_info: PageInfo,
 }
+
+impl From<crate::db::entities::webhook_events::Model> for WebhookEvent {
+    fn from(m: crate::db::entities::webhook_events::Model) -> Self {
+        use crate::db::enums::EventStatus as S;
+        Self {
+            id: m.id.to_string().into(),
+            topic: m.topic,
+            item_id: m.item_id,
+            occurred_at: m.occurred_at,
+            received_at: m.received_at,
+            status: match m.status {
+                S::Pending => WebhookEventStatus::Pending,
+                S::Processed => WebhookEventStatus::Processed,
+                S::Ignored => WebhookEventStatus::Ignored,
+                S::Failed => WebhookEventStatus::Failed,
+                S::Dead => WebhookEventStatus::Dead,
+            },
+            attempts: m.attempts,
+            last_error: m.last_error,
+        }
+    }
+}
+
+impl From<crate::webhooks::list::EventPage> for WebhookEventConnection {
+    fn from(p: crate::webhooks::list::EventPage) -> Self {
+        Self {
+            nodes: p.events.into_iter().map(Into::into).collect(),
+            page_info: PageInfo { has_next_page: p.has_next_page, end_cursor: p.end_cursor },
+        }
+    }
+}

@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub jobber_account_id: String,
     pub account_name: String,
-    pub status: String,
+    pub status: crate::db::enums::ConnectionStatus,
     pub generation: i64,
     pub connected_at: DateTimeUtc,
     pub disconnected_at: Option<DateTimeUtc>,

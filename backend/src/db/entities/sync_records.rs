@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub jobber_account_id: String,
-    pub kind: String,
+    pub kind: crate::db::enums::Resource,
     pub jobber_id: String,
     pub title: String,
     pub search_text: String,

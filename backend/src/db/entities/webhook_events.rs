@@ -14,14 +14,14 @@ pub struct Model {
     pub item_id: String,
     pub occurred_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
-    pub status: String,
+    pub status: crate::db::enums::EventStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub processed_at: Option<DateTimeUtc>,
-    /// Which consumer works the row: `lifecycle` (`APP_*`) or `data` (see `webhooks::lane`).
-    pub lane: String,
+    /// Which consumer works the row.
+    pub lane: crate::db::enums::Lane,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
