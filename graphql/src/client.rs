@@ -13,7 +13,7 @@ use std::time::Duration;
 use graphql_client::GraphQLQuery;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -103,6 +103,32 @@ pub struct ThrottleStatus {
     pub currently_available: f64,
     /// Points restored per second.
     pub restore_rate: f64,
+}
+
+/// Where [`JobberClient::execute_with`] gets the access token of each attempt.
+pub trait TokenSource: Sync {
+    /// Why no token could be had (not connected, must reconnect, …).
+    type Error: Send;
+    /// The account's current access token.
+    fn access_token(&self) -> impl std::future::Future<Output = Result<SecretString, Self::Error>> + Send;
+}
+
+struct FixedToken<'a>(&'a str);
+
+impl TokenSource for FixedToken<'_> {
+    type Error = std::convert::Infallible;
+    async fn access_token(&self) -> Result<SecretString, Self::Error> {
+        Ok(SecretString::from(self.0.to_owned()))
+    }
+}
+
+/// A failed [`JobberClient::execute_with`]: no token, or Jobber's answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError<E> {
+    #[error("no access token: {0}")]
+    Token(E),
+    #[error(transparent)]
+    Jobber(#[from] JobberError),
 }
 
 /// A successful answer: `data` plus what Jobber said about cost and version.
@@ -229,12 +255,13 @@ impl JobberClient {
         &self.inner.governor
     }
 
-    /// Runs operation `Q` for the Jobber account `account_id` with its current `access_token`.
+    /// Runs operation `Q` for the Jobber account `account_id` with `access_token`.
     ///
     /// Waits for the account's cost budget and request window, then retries `THROTTLED`, 429 and
     /// transient failures with backoff up to `max_attempts`. An answer with `errors` is never a
-    /// success. Mutations should call [`Response::check_user_errors`].
-    #[tracing::instrument(skip_all, fields(account.id = account_id, operation))]
+    /// success. Mutations should call [`Response::check_user_errors`]. A caller that stores tokens
+    /// should prefer [`JobberClient::execute_with`], which reads the token only when a request is
+    /// about to be sent.
     pub async fn execute<Q: GraphQLQuery>(
         &self,
         account_id: &str,
@@ -242,6 +269,25 @@ impl JobberClient {
         variables: Q::Variables,
         priority: Priority,
     ) -> Result<Response<Q::ResponseData>, JobberError> {
+        let source = FixedToken(access_token);
+        self.execute_with::<Q, _>(account_id, &source, variables, priority).await.map_err(|e| match e {
+            ExecuteError::Jobber(e) => e,
+            ExecuteError::Token(never) => match never {},
+        })
+    }
+
+    /// Runs operation `Q` for the Jobber account `account_id`, asking `tokens` for the access
+    /// token right before each attempt is sent (after the governor admitted it): a request that
+    /// waited for its account's budget while the token was refreshed carries the new token, not
+    /// the one that was current when it started waiting. Retries as [`JobberClient::execute`].
+    #[tracing::instrument(skip_all, fields(account.id = account_id, operation))]
+    pub async fn execute_with<Q: GraphQLQuery, S: TokenSource>(
+        &self,
+        account_id: &str,
+        tokens: &S,
+        variables: Q::Variables,
+        priority: Priority,
+    ) -> Result<Response<Q::ResponseData>, ExecuteError<S::Error>> {
         let body = Q::build_query(variables);
         let operation = body.operation_name;
         tracing::Span::current().record("operation", operation);
@@ -253,12 +299,13 @@ impl JobberClient {
         let mut attempt = 1;
         loop {
             let permit = governor.admit(account_id, operation, priority).await;
-            let Attempt { result, cost } = self.send::<Q::ResponseData>(body.clone(), access_token).await;
+            let token = tokens.access_token().await.map_err(ExecuteError::Token)?;
+            let Attempt { result, cost } = self.send::<Q::ResponseData>(body.clone(), token.expose_secret()).await;
             permit.settle(cost.as_ref());
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(e) if e.is_retryable() && attempt < max_attempts => e,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
             match &error {
                 // The governor now knows the bucket and this operation's cost: its next admission

@@ -17,8 +17,8 @@ pub mod oauth;
 pub mod operations;
 
 pub use client::{
-    ClientBuildError, DEFAULT_API_URL, DEFAULT_GRAPHQL_VERSION, HasUserErrors, JobberClient, JobberConfig,
-    Priority, QueryCost, Response, ThrottleStatus,
+    ClientBuildError, DEFAULT_API_URL, DEFAULT_GRAPHQL_VERSION, ExecuteError, HasUserErrors, JobberClient,
+    JobberConfig, Priority, QueryCost, Response, ThrottleStatus, TokenSource,
 };
 pub use error::{GraphQlError, JobberError};
 pub use governor::{CostGovernor, GovernorConfig, Permit};

@@ -1,14 +1,13 @@
 //! Reading Jobber: one page of a resource, or one item by id, as typed items.
 //!
-//! Every call goes through [`TokenService::with_token`] (valid token, retry after a 401) and
-//! `JobberClient::execute` (the per-account cost governor, `THROTTLED`/429 retries).
+//! Every call goes through [`TokenService::execute`] (the token read as the request is sent,
+//! retry after a 401, the per-account cost governor, `THROTTLED`/429 retries).
 //! [`PageSizer`] picks each page's `first` from the cost Jobber measured for the last one, and
 //! tells the governor what the next page will cost, so admission waits exactly until the bucket
 //! holds it: the bucket is used fully and Jobber never has to answer `THROTTLED`.
 
 use chrono::{DateTime, Utc};
 use jobber_graphql::{Priority, QueryCost};
-use secrecy::ExposeSecret;
 
 use super::resources::{Page, Synced};
 use crate::tokens::{CallError, TokenService};
@@ -29,15 +28,7 @@ pub async fn page<R: Synced>(
     since: Option<DateTime<Utc>>,
 ) -> Result<(Page<R::Item>, Option<QueryCost>), CallError> {
     let vars = R::list_variables(first, after, since.map(|t| t.fixed_offset()));
-    let client = tokens.client();
-    let resp = tokens
-        .with_token(account_id, |token| {
-            let vars = vars.clone();
-            async move {
-                client.execute::<R::List>(account_id, token.expose_secret(), vars, Priority::Normal).await
-            }
-        })
-        .await?;
+    let resp = tokens.execute::<R::List>(account_id, vars, Priority::Normal).await?;
     Ok((R::page(resp.data), resp.cost))
 }
 
@@ -48,14 +39,7 @@ pub async fn one<R: Synced>(
     id: &str,
     priority: Priority,
 ) -> Result<Option<R::Item>, CallError> {
-    let vars = R::one_variables(id.to_owned());
-    let client = tokens.client();
-    let resp = tokens
-        .with_token(account_id, |token| {
-            let vars = vars.clone();
-            async move { client.execute::<R::One>(account_id, token.expose_secret(), vars, priority).await }
-        })
-        .await?;
+    let resp = tokens.execute::<R::One>(account_id, R::one_variables(id.to_owned()), priority).await?;
     Ok(R::one(resp.data))
 }
 

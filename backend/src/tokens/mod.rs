@@ -20,7 +20,11 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::Utc;
-use jobber_graphql::{JobberClient, JobberError, OAuthClient, TokenError, TokenSet};
+use jobber_graphql::{
+    ExecuteError, GraphQLQuery, JobberClient, JobberError, OAuthClient, Priority, Response,
+    TokenError, TokenSet,
+    operations::{AppDisconnect, app_disconnect},
+};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::task::TaskTracker;
@@ -293,9 +297,10 @@ impl TokenService {
         }
     }
 
-    /// Runs a Jobber call with a valid token: after a 401 it retries once with the current token
-    /// (refreshed if nobody did yet); Jobber's "disconnected" answer marks the connection
-    /// `NEEDS_REAUTH` and wipes its tokens.
+    /// Runs a Jobber call with a valid token read once, before the call: after a 401 it retries
+    /// once with the current token (refreshed if nobody did yet); Jobber's "disconnected" answer
+    /// marks the connection `NEEDS_REAUTH`. Prefer [`TokenService::execute`], which reads the token
+    /// only when the request is sent.
     pub async fn with_token<T, F, Fut>(&self, account_id: &str, call: F) -> Result<T, CallError>
     where
         F: Fn(SecretString) -> Fut,
@@ -310,15 +315,7 @@ impl TokenService {
                     token = self.refresh_after_unauthorized(account_id, token.version).await?;
                 }
                 Err(JobberError::Disconnected) => {
-                    let row = load(self.0.db.reader(), account_id).await?;
-                    rows::needs_reauth(
-                        self.0.db.writer(),
-                        row.id,
-                        row.token_version,
-                        "The app was disconnected in Jobber. Reconnect Jobber.",
-                    )
-                    .await
-                    .map_err(TokenFailure::from)?;
+                    self.mark_disconnected_in_jobber(account_id).await?;
                     return Err(CallError::Jobber(JobberError::Disconnected));
                 }
                 other => return other.map_err(CallError::Jobber),
@@ -326,14 +323,78 @@ impl TokenService {
         }
     }
 
+    /// Runs operation `Q` for the account, the way every Jobber call of the app should: the
+    /// access token is read when the request is about to be sent (after the account's cost
+    /// budget admitted it), so no call carries a token older than the stored one; after a 401 the
+    /// current token is read again (someone may have refreshed meanwhile) and only when that is
+    /// still the rejected one is it refreshed, then the call is retried once. Jobber's
+    /// "disconnected" answer marks the connection `NEEDS_REAUTH` and wipes its tokens.
+    pub async fn execute<Q: GraphQLQuery>(
+        &self,
+        account_id: &str,
+        variables: Q::Variables,
+        priority: Priority,
+    ) -> Result<Response<Q::ResponseData>, CallError>
+    where
+        Q::Variables: Clone,
+    {
+        let source = CurrentToken { tokens: self, account_id, used: std::sync::Mutex::new(None) };
+        let mut retried = false;
+        loop {
+            match self.0.client.execute_with::<Q, _>(account_id, &source, variables.clone(), priority).await {
+                Ok(response) => return Ok(response),
+                Err(ExecuteError::Token(failure)) => return Err(CallError::Token(failure)),
+                Err(ExecuteError::Jobber(JobberError::Unauthorized { .. })) if !retried => {
+                    retried = true;
+                    let rejected = source.used.lock().expect("token version").unwrap_or_default();
+                    self.refresh_after_unauthorized(account_id, rejected).await?;
+                }
+                Err(ExecuteError::Jobber(JobberError::Disconnected)) => {
+                    self.mark_disconnected_in_jobber(account_id).await?;
+                    return Err(CallError::Jobber(JobberError::Disconnected));
+                }
+                Err(ExecuteError::Jobber(other)) => return Err(CallError::Jobber(other)),
+            }
+        }
+    }
+
+    async fn mark_disconnected_in_jobber(&self, account_id: &str) -> Result<(), TokenFailure> {
+        let row = load(self.0.db.reader(), account_id).await?;
+        rows::needs_reauth(
+            self.0.db.writer(),
+            row.id,
+            row.token_version,
+            "The app was disconnected in Jobber. Reconnect Jobber.",
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Calls Jobber's `appDisconnect` for the account. Errors are safe, human-readable text.
     pub async fn app_disconnect(&self, jobber_account_id: &str) -> Result<(), String> {
-        let client = &self.0.client;
-        self.with_token(jobber_account_id, |token| async move {
-            client.app_disconnect(jobber_account_id, token.expose_secret()).await.map(|_| ())
-        })
-        .await
-        .map_err(|e| e.to_string())
+        let answer = self
+            .execute::<AppDisconnect>(jobber_account_id, app_disconnect::Variables, Priority::High)
+            .await
+            .map_err(|e| e.to_string())?;
+        answer.check_user_errors().map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// The account's current token for [`JobberClient::execute_with`], remembering which version it
+/// handed out (the one a 401 rejected).
+struct CurrentToken<'a> {
+    tokens: &'a TokenService,
+    account_id: &'a str,
+    used: std::sync::Mutex<Option<i64>>,
+}
+
+impl jobber_graphql::TokenSource for CurrentToken<'_> {
+    type Error = TokenFailure;
+
+    async fn access_token(&self) -> Result<SecretString, TokenFailure> {
+        let token = self.tokens.valid_access_token(self.account_id).await?;
+        *self.used.lock().expect("token version") = Some(token.version);
+        Ok(token.token)
     }
 }
 
