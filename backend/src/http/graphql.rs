@@ -1,11 +1,12 @@
-//! `/graphql` (POST queries and mutations, GET GraphiQL) and `/graphql/ws` (subscriptions).
-use async_graphql::{Data, http::GraphiQLSource};
+//! `/graphql` (POST queries and mutations; GET is the playground, see `playground`) and
+//! `/graphql/ws` (subscriptions).
+use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,
     extract::{State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode},
-    response::{Html, IntoResponse, Response},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
     routing::get,
 };
 
@@ -13,7 +14,7 @@ use crate::{api::AppSchema, api::RequestCtx, error::AppError, state::AppState};
 
 pub fn router(schema: AppSchema) -> Router<AppState> {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(super::playground::page).post(graphql))
         .route("/graphql/ws", get(graphql_ws))
         .layer(axum::Extension(schema))
 }
@@ -32,21 +33,6 @@ async fn graphql(
 ) -> Result<GraphQLResponse, AppError> {
     let ctx = request_ctx(&state, &headers).await?;
     Ok(schema.execute(req.into_inner().data(ctx)).await.into())
-}
-
-async fn graphiql(State(state): State<AppState>) -> Response {
-    if !state.config.playground_enabled() {
-        return (StatusCode::NOT_FOUND, "The GraphQL playground is off (set GRAPHQL_PLAYGROUND=true).")
-            .into_response();
-    }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Fieldsync API")
-            .finish(),
-    )
-    .into_response()
 }
 
 async fn graphql_ws(

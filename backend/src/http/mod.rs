@@ -5,6 +5,7 @@ mod auth;
 mod graphql;
 mod health;
 pub(crate) mod pages;
+mod playground;
 pub(crate) mod spa;
 mod webhooks;
 

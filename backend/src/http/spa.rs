@@ -90,21 +90,27 @@ pub async fn index_response(dir: &Path, headers: &axum::http::HeaderMap) -> Resp
     }
 }
 
-async fn serve_index(index: &Path, accept_encoding: Option<HeaderValue>) -> Response {
+/// A file of the built frontend (precompressed variants for `accept_encoding`, revalidated), or
+/// `None` when it does not exist.
+pub(crate) async fn file_response(path: &Path, accept_encoding: Option<HeaderValue>) -> Option<Response> {
     let mut req = Request::new(Body::empty());
     if let Some(v) = accept_encoding {
         req.headers_mut().insert(header::ACCEPT_ENCODING, v);
     }
-    let res = ServeFile::new(index)
+    let res = ServeFile::new(path)
         .precompressed_br()
         .precompressed_gzip()
         .oneshot(req)
         .await
         .map(IntoResponse::into_response)
         .unwrap_or_else(|e| match e {});
-    match res.status() {
-        StatusCode::OK => with_cache_headers("/index.html", res),
-        _ => (
+    (res.status() == StatusCode::OK).then(|| with_cache_headers("/index.html", res))
+}
+
+async fn serve_index(index: &Path, accept_encoding: Option<HeaderValue>) -> Response {
+    match file_response(index, accept_encoding).await {
+        Some(res) => res,
+        None => (
             StatusCode::SERVICE_UNAVAILABLE,
             Html(
                 "<!doctype html><title>Fieldsync</title><h1>The web app is not built</h1>\

@@ -64,6 +64,11 @@ impl TestAppBuilder {
         std::fs::write(spa.join("index.html"), "<!doctype html><title>Fieldsync</title><div id=root></div>")
             .unwrap();
         std::fs::write(spa.join("assets/app-abc123.js"), "console.log('hi')").unwrap();
+        std::fs::write(
+            spa.join("playground.html"),
+            "<!doctype html><title>Fieldsync API · GraphiQL</title><div id=graphiql></div>",
+        )
+        .unwrap();
         let database_url = match self.database_url {
             Some(u) => u,
             None => fresh_database_url(dir.path()).await,
