@@ -300,7 +300,8 @@ impl JobberClient {
         loop {
             let permit = governor.admit(account_id, operation, priority).await;
             let token = tokens.access_token().await.map_err(ExecuteError::Token)?;
-            let Attempt { result, cost } = self.send::<Q::ResponseData>(body.clone(), token.expose_secret()).await;
+            let Attempt { result, cost } =
+                self.send::<Q::ResponseData>(body.clone(), token.expose_secret()).await;
             permit.settle(cost.as_ref());
             let error = match result {
                 Ok(response) => return Ok(response),

@@ -17,7 +17,8 @@ pub const PAGE: &str = "playground.html";
 
 pub(super) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !state.config.playground_enabled() {
-        return (StatusCode::NOT_FOUND, "The GraphQL playground is off (set GRAPHQL_PLAYGROUND=true).").into_response();
+        return (StatusCode::NOT_FOUND, "The GraphQL playground is off (set GRAPHQL_PLAYGROUND=true).")
+            .into_response();
     }
     let path = state.config.spa_dir.join(PAGE);
     match super::spa::file_response(&path, headers.get(header::ACCEPT_ENCODING).cloned()).await {

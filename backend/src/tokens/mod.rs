@@ -21,8 +21,8 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::Utc;
 use jobber_graphql::{
-    ExecuteError, GraphQLQuery, JobberClient, JobberError, OAuthClient, Priority, Response,
-    TokenError, TokenSet,
+    ExecuteError, GraphQLQuery, JobberClient, JobberError, OAuthClient, Priority, Response, TokenError,
+    TokenSet,
     operations::{AppDisconnect, app_disconnect},
 };
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
