@@ -65,6 +65,12 @@ pub struct Config {
     pub session_ttl: Duration,
     /// `DATA_RETENTION_HOURS`: keep a disconnected account's synced data this long (default 0).
     pub data_retention: Duration,
+    /// `WEBHOOK_RETENTION_DAYS`: settled webhook events are kept this long (default 30, at least
+    /// 1): they are the inbox's dedupe memory for Jobber's redeliveries.
+    pub webhook_retention: Duration,
+    /// `PRUNE_INTERVAL_SECS`: how often the retention task runs (default 3600; 0 turns it off,
+    /// leaving `jobber-app prune` to the operator).
+    pub prune_interval: Duration,
     /// Sync scheduling and paging.
     pub sync: SyncSettings,
     /// `SUPPORT_URL`: where merchants get help (linked from every page; hidden when unset).
@@ -217,6 +223,15 @@ impl Config {
         let data_retention = Duration::from_secs(
             3600 * parse::<u64>(&var, "DATA_RETENTION_HOURS", "0", "a whole number of hours")?,
         );
+        let webhook_retention =
+            match parse::<u64>(&var, "WEBHOOK_RETENTION_DAYS", "30", "a whole number of days")? {
+                0 => {
+                    return Err(invalid("WEBHOOK_RETENTION_DAYS", "0", "at least 1 day (the dedupe memory)"));
+                }
+                days => Duration::from_secs(86_400 * days),
+            };
+        let prune_interval =
+            Duration::from_secs(parse(&var, "PRUNE_INTERVAL_SECS", "3600", "a whole number of seconds")?);
 
         let sync = SyncSettings {
             interval: Duration::from_secs(
@@ -247,6 +262,8 @@ impl Config {
             refresh_margin,
             session_ttl,
             data_retention,
+            webhook_retention,
+            prune_interval,
             bind_addr,
             app_base_url,
             database_url,

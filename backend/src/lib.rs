@@ -8,7 +8,8 @@
 //! - [`connect`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
 //!   each takes the narrow services it needs, never the whole [`state::AppState`].
 //! - [`worker`]: the one background-worker loop and backoff.
-//! - [`telemetry`], [`metrics`], [`keys`], [`jobber`]: plumbing.
+//! - [`ops`]: retention (`prune`) and SQLite backups.
+//! - [`telemetry`], [`metrics`], [`keys`], [`jobber`], [`files`]: plumbing.
 //! - [`error`], [`state`]: the edge's error type and the assembled services (used by `http`/`api`).
 //!
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
@@ -18,11 +19,13 @@ pub mod config;
 pub mod connect;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod jobber;
 pub mod keys;
 pub mod lifecycle;
 mod metrics;
+pub mod ops;
 pub mod sessions;
 pub mod state;
 pub mod sync;
@@ -69,6 +72,12 @@ pub async fn serve(
     let worker = tokio::spawn(worker::run(lifecycle, pace, state.shutdown.clone()));
     let checkpointer =
         state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
+    let pruner = ops::spawn_pruner(
+        state.db.clone(),
+        state.config.webhook_retention,
+        state.config.prune_interval,
+        state.shutdown.clone(),
+    );
     let sync_tasks = sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -87,6 +96,9 @@ pub async fn serve(
     let _ = worker.await;
     if let Some(c) = checkpointer {
         let _ = c.await;
+    }
+    if let Some(p) = pruner {
+        let _ = p.await;
     }
     for task in sync_tasks {
         let _ = task.await;

@@ -23,6 +23,19 @@ enum Command {
     /// Re-encrypt every stored Jobber token under TOKEN_ENCRYPTION_KEY (the old key goes in
     /// TOKEN_ENCRYPTION_KEY_PREVIOUS while this runs).
     RotateKeys,
+    /// Remove settled webhook events older than WEBHOOK_RETENTION_DAYS and dead sessions now
+    /// (the server does this every PRUNE_INTERVAL_SECS), printing what was removed.
+    Prune {
+        /// Count what would be removed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a consistent snapshot of the SQLite database to PATH (owner-only) while the app
+    /// serves; prints its size and row counts. On PostgreSQL use pg_dump.
+    Backup {
+        /// Where to write the copy (must not exist).
+        path: std::path::PathBuf,
+    },
     /// Operate the webhook inbox.
     Webhooks {
         #[command(subcommand)]
@@ -100,6 +113,27 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = jobber_app::db::Db::connect(&config).await?;
             let n = jobber_app::webhooks::worker::redrive(&db).await?;
             println!("re-queued {n} dead-lettered webhook event(s)");
+            Ok(())
+        }
+        Command::Prune { dry_run } => {
+            let db = jobber_app::db::Db::connect(&config).await?;
+            let r = jobber_app::ops::prune(&db, config.webhook_retention, dry_run).await?;
+            let verb = if dry_run { "would remove" } else { "removed" };
+            println!(
+                "{verb} {} settled webhook event(s) older than {} day(s) and {} expired or revoked session(s)",
+                r.webhook_events,
+                config.webhook_retention.as_secs() / 86_400,
+                r.sessions
+            );
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let db = jobber_app::db::Db::connect(&config).await?;
+            let r = jobber_app::ops::backup(&db, &path).await?;
+            println!("wrote {} ({} bytes, mode 0600)", path.display(), r.bytes);
+            for (table, n) in &r.rows {
+                println!("  {table}: {n} row(s)");
+            }
             Ok(())
         }
         Command::Migrate { action } => {

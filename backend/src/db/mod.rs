@@ -12,13 +12,14 @@
 //! [`sync_state`]); the named transitions of a `connections` row are written once, in
 //! [`connections`]. Every query that reads merchant data takes the account it is scoped to.
 //! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
-//! This module depends on nothing of the app but [`crate::config`].
+//! This module depends on nothing of the app but [`crate::config`] and [`crate::files`].
 
 pub mod connections;
 pub mod entities;
 pub mod enums;
 pub mod inbox;
 pub mod records;
+pub mod retention;
 pub mod sessions;
 pub mod sync_state;
 
@@ -54,8 +55,8 @@ pub struct Db {
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum DbOpenError {
-    #[error("cannot create the directory for the SQLite database {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    #[error("cannot create or secure the SQLite database's file or directory {path}: {source}")]
+    Files { path: String, source: std::io::Error },
     #[error("cannot connect to the database ({backend}): {source}")]
     Connect { backend: &'static str, source: DbErr },
 }
@@ -67,9 +68,8 @@ impl Db {
         let url = config.database_url.as_str();
         let is_sqlite = url.starts_with("sqlite:");
         let file = is_sqlite.then(|| sqlite_path(url)).flatten();
-        if let Some(dir) = file.and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| DbOpenError::CreateDir { path: dir.display().to_string(), source })?;
+        if let Some(path) = file {
+            secure_sqlite_files(path, &config.data_dir)?;
         }
 
         let mut base = ConnectOptions::new(url.to_owned());
@@ -161,6 +161,12 @@ impl Db {
     /// Never use it while holding a transaction from `begin_write`: on SQLite that waits for itself.
     pub fn writer(&self) -> &DatabaseConnection {
         &self.writer
+    }
+
+    /// SQLite: a read-write connection outside the write queue, for work that never takes the
+    /// write lock (WAL checkpoints, `VACUUM INTO` backups); elsewhere the writer.
+    pub fn maintenance(&self) -> &DatabaseConnection {
+        self.maintenance.as_ref().unwrap_or(&self.writer)
     }
 
     /// The SQLite database file and its `synchronous` setting (`None` on PostgreSQL or in memory).
@@ -297,6 +303,32 @@ pub fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statemen
     } else {
         Statement::from_sql_and_values(backend, sql, values)
     }
+}
+
+/// The SQLite file and its `-wal`/`-shm` are owner-only (`0600`), created so or tightened; so is
+/// its directory when the app creates it or when it is `DATA_DIR` (never a shared directory the
+/// operator pointed `DATABASE_URL` into). SQLite gives the `-wal`/`-shm` files it creates the
+/// database file's mode.
+fn secure_sqlite_files(path: &Path, data_dir: &Path) -> Result<(), DbOpenError> {
+    let err = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| DbOpenError::Files { path, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let is_data_dir = match (dir.canonicalize(), data_dir.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => dir == data_dir,
+        };
+        crate::files::private_dir(dir, is_data_dir).map_err(err(dir))?;
+    }
+    crate::files::private_file(path).map_err(err(path))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = std::path::PathBuf::from(side);
+        crate::files::tighten_if_exists(&side, crate::files::FILE_MODE).map_err(err(&side))?;
+    }
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<&Path> {

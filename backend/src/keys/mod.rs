@@ -73,7 +73,7 @@ fn load_or_create_dev_keys(dir: &Path) -> anyhow::Result<DevKeys> {
     if let Ok(raw) = std::fs::read_to_string(&path) {
         return serde_json::from_str(&raw).map_err(|e| anyhow::anyhow!("{} is corrupt: {e}", path.display()));
     }
-    std::fs::create_dir_all(dir)?;
+    crate::files::private_dir(dir, true)?;
     let mut secret = [0u8; 48];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
     let keys =

@@ -4,6 +4,7 @@
 mod connect;
 mod foundation;
 mod merchant;
+mod operations;
 mod support;
 mod sync;
 mod tokens;

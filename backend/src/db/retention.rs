@@ -1,0 +1,132 @@
+//! Retention: removes what the app no longer needs, in small batches.
+//!
+//! - **Settled webhook events** (`PROCESSED`, `IGNORED`) received before the cutoff. They are the
+//!   inbox's dedupe memory, so the cutoff (`WEBHOOK_RETENTION_DAYS`, default 30) must outlast
+//!   Jobber's redeliveries. Open (`PENDING`, `FAILED`) and dead-lettered (`DEAD`, waiting for an
+//!   operator's redrive) events are never removed.
+//! - **Sessions** that expired or were revoked (logout, disconnect).
+//!
+//! (Synced data and sync bookkeeping of disconnected accounts are removed by the sync runner once
+//! `DATA_RETENTION_HOURS` has passed: see [`super::sync_state::purge_disconnected`].)
+//!
+//! Each batch is one short write (at most [`BATCH`] rows, found by primary key through the
+//! read-only pool first), so a writer waiting for SQLite's single write connection (a webhook
+//! acknowledgement, say) waits for one small delete at most, never for the whole backlog.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{
+    Db,
+    entities::{sessions, webhook_events},
+    enums::EventStatus,
+};
+
+/// Rows per delete.
+pub const BATCH: u64 = 500;
+
+/// What one pass removed (or, in a dry run, would remove).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    pub webhook_events: u64,
+    pub sessions: u64,
+}
+
+/// Removes settled webhook events received before `events_before` and sessions that expired
+/// before `now` or were revoked. With `dry_run` nothing is deleted: the report counts what would
+/// be. `pause` runs between batches (the background task yields the write connection there).
+pub async fn prune<F, Fut>(
+    db: &Db,
+    events_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    mut pause: F,
+) -> Result<PruneReport, DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut report = PruneReport::default();
+    let settled = || {
+        Condition::all()
+            .add(webhook_events::Column::Status.is_in(EventStatus::SETTLED))
+            .add(webhook_events::Column::ReceivedAt.lt(events_before))
+    };
+    if dry_run {
+        report.webhook_events = webhook_events::Entity::find().filter(settled()).count(db.reader()).await?;
+        report.sessions = sessions::Entity::find().filter(dead_sessions(now)).count(db.reader()).await?;
+        return Ok(report);
+    }
+
+    // Webhook events, oldest first by primary key: ids grow with arrival, so the walk stops at
+    // the first row received after the cutoff and never reads the recent part of the table.
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<(i64, DateTime<Utc>, EventStatus)> = webhook_events::Entity::find()
+            .select_only()
+            .columns([
+                webhook_events::Column::Id,
+                webhook_events::Column::ReceivedAt,
+                webhook_events::Column::Status,
+            ])
+            .filter(webhook_events::Column::Id.gt(after))
+            .order_by_asc(webhook_events::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db.reader())
+            .await?;
+        let Some(&(last, _, _)) = rows.last() else { break };
+        let reached_recent = rows.iter().any(|(_, received, _)| *received >= events_before);
+        let ids: Vec<i64> = rows
+            .iter()
+            .take_while(|(_, received, _)| *received < events_before)
+            .filter(|(_, _, status)| EventStatus::SETTLED.contains(status))
+            .map(|(id, _, _)| *id)
+            .collect();
+        if !ids.is_empty() {
+            // The conditions again: a row may have been re-queued (a redelivered duplicate)
+            // since it was read.
+            report.webhook_events += webhook_events::Entity::delete_many()
+                .filter(webhook_events::Column::Id.is_in(ids))
+                .filter(settled())
+                .exec(db.writer())
+                .await?
+                .rows_affected;
+        }
+        if reached_recent || (rows.len() as u64) < BATCH || !pause().await {
+            break;
+        }
+        after = last;
+    }
+
+    loop {
+        let ids: Vec<i64> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::Id)
+            .filter(dead_sessions(now))
+            .limit(BATCH)
+            .into_tuple()
+            .all(db.reader())
+            .await?;
+        if ids.is_empty() {
+            break;
+        }
+        let n = ids.len() as u64;
+        report.sessions += sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.is_in(ids))
+            .filter(dead_sessions(now))
+            .exec(db.writer())
+            .await?
+            .rows_affected;
+        if n < BATCH || !pause().await {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+fn dead_sessions(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(sessions::Column::ExpiresAt.lt(now)).add(sessions::Column::RevokedAt.is_not_null())
+}
