@@ -1,4 +1,4 @@
-//! Build steps of our own: self-hosted fonts for Atlantis and precompressed assets.
+//! Build steps of our own: self-hosted fonts for Atlantis and GraphiQL, and precompressed assets.
 //! Small enough to keep here rather than pull a plugin per step (see each one for why).
 import { createRequire } from "node:module";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -21,12 +21,18 @@ const REMOTE_IMPORT = /@import\s+url\(\s*["']?https?:\/\/[^)]*\)\s*;?/g;
  * the variable font (one file for every weight Atlantis uses); Poppins (headings) has one file
  * per weight, and the browser downloads only the weights a page renders.
  */
+/**
+ * An `@font-face` rule for the Latin subset of a font file from an npm package, with a URL
+ * relative to the stylesheet `from` (Vite then emits the file as a hashed asset).
+ */
+function latinFace(from: string, family: string, weight: string, file: string, format: string, style = "normal") {
+  const resolved = require.resolve(file);
+  const url = path.relative(path.dirname(from), resolved).split(path.sep).join("/");
+  return `@font-face{font-family:${family};font-style:${style};font-display:swap;font-weight:${weight};src:url("${url}") format("${format}");unicode-range:U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD}`;
+}
+
 export function atlantisSelfHostedFonts(): Plugin {
-  const face = (from: string, family: string, weight: string, file: string, format: string) => {
-    const resolved = require.resolve(file);
-    const url = path.relative(path.dirname(from), resolved).split(path.sep).join("/");
-    return `@font-face{font-family:${family};font-style:normal;font-display:swap;font-weight:${weight};src:url("${url}") format("${format}");unicode-range:U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD}`;
-  };
+  const face = latinFace;
   return {
     name: "fieldsync:atlantis-self-hosted-fonts",
     enforce: "pre",
@@ -43,6 +49,39 @@ export function atlantisSelfHostedFonts(): Plugin {
         ),
       ];
       return { code: `${faces.join("\n")}\n${code.replace(REMOTE_IMPORT, "")}`, map: null };
+    },
+  };
+}
+
+/** GraphiQL's bundled stylesheet (the playground's, `graphiql/style.css`). */
+const GRAPHIQL_CSS = /[\\/]node_modules[\\/]graphiql[\\/]dist[\\/]style\.css$/;
+const FONT_FACE = /@font-face\s*\{[^}]*\}/g;
+
+/**
+ * GraphiQL's stylesheet embeds its fonts (Roboto 400/500, upright and italic, and Fira Code 400,
+ * in seven scripts each) as base64 `data:` URLs: 360 of its 418 KB, in the CSS that every visit
+ * must download before the page renders. This swaps them for `@font-face` rules pointing at the
+ * Latin woff2 files of `@fontsource/roboto` and `@fontsource/fira-code`, served from our origin
+ * and downloaded only when a page uses them.
+ */
+export function graphiqlSelfHostedFonts(): Plugin {
+  return {
+    name: "fieldsync:graphiql-self-hosted-fonts",
+    enforce: "pre",
+    transform(code, id) {
+      const file = id.split("?")[0] ?? id;
+      if (!GRAPHIQL_CSS.test(file)) return null;
+      const embedded = code.match(FONT_FACE)?.length ?? 0;
+      if (embedded === 0) this.warn("graphiql/style.css has no @font-face rules any more: check graphiqlSelfHostedFonts");
+      const faces = [
+        ...["400", "500"].flatMap((w) =>
+          ["normal", "italic"].map((style) =>
+            latinFace(file, "Roboto", w, `@fontsource/roboto/files/roboto-latin-${w}-${style}.woff2`, "woff2", style),
+          ),
+        ),
+        latinFace(file, '"Fira Code"', "400", "@fontsource/fira-code/files/fira-code-latin-400-normal.woff2", "woff2"),
+      ];
+      return { code: `${faces.join("\n")}\n${code.replace(FONT_FACE, "")}`, map: null };
     },
   };
 }
