@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { Page, Request } from "playwright-core";
+import type { BrowserContext, Page, Request } from "playwright-core";
 import { expect } from "vitest";
 
 const require = createRequire(import.meta.url);
@@ -21,28 +21,28 @@ interface AxeViolation {
  * Runs axe-core in the page. The script goes in through `page.evaluate` (DevTools), which the
  * page's Content-Security-Policy does not apply to, unlike a `<script>` tag.
  */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+export async function axeViolations(page: Page, within?: string): Promise<AxeViolation[]> {
   axeSource ??= readFile(require.resolve("axe-core/axe.min.js"), "utf8");
   const source = await axeSource;
   await page.evaluate((code) => {
     if (!(window as unknown as { axe?: unknown }).axe) (0, eval)(code);
   }, source);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
+  const violations = await page.evaluate(async (selector) => {
+    const axe = (window as unknown as { axe: { run(ctx: Document | string, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(selector ?? document, { resultTypes: ["violations"] });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
     }));
-  });
+  }, within);
   return violations;
 }
 
-/** Fails with every serious or critical axe violation on the page, and where. */
-export async function expectAccessible(page: Page, where: string): Promise<void> {
-  const bad = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+/** Fails with every serious or critical axe violation on the page (or in `within`), and where. */
+export async function expectAccessible(page: Page, where: string, within?: string): Promise<void> {
+  const bad = (await axeViolations(page, within)).filter((v) => v.impact === "serious" || v.impact === "critical");
   const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`);
   expect(report, `axe violations on ${where}`).toEqual([]);
 }
@@ -112,4 +112,40 @@ export function watchPage(page: Page, allowed: string[]) {
       expect(csp, "Content-Security-Policy violations").toEqual([]);
     },
   };
+}
+
+/** The backend contract's Content-Security-Policy: no inline styles or scripts, nothing from another origin. */
+export const CONTRACT_CSP =
+  "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'; " +
+  "img-src 'self' data:; font-src 'self' data:; style-src 'self'; connect-src 'self'";
+
+/**
+ * Holds every document `origin` serves in `context` to `policy`: a response without a
+ * Content-Security-Policy header gets it added (one with its own is left as the server sent it).
+ * Returns how many documents went through, to prove the route was in force.
+ *
+ * A document answered through `route.fulfill` has no network address of its own, and Chromium's
+ * Local Network Access checks would then refuse its WebSocket to 127.0.0.1
+ * (`ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS`: subscriptions silently fail). Granting the
+ * origin local network access keeps it as it is when the server answers directly. (Editing the
+ * headers with DevTools' `Fetch.continueResponse` instead keeps the address, but Chromium does
+ * not apply a policy added that way.)
+ */
+export async function enforceCsp(context: BrowserContext, origin: string, policy = CONTRACT_CSP) {
+  const counter = { served: 0 };
+  const own = new URL(origin).origin;
+  await context.grantPermissions(["local-network-access"], { origin: own });
+  await context.route(
+    (url) => url.origin === own,
+    async (route) => {
+      if (route.request().resourceType() !== "document") return route.continue();
+      // Redirects (the OAuth callback) go back to the browser, with their cookies.
+      const response = await route.fetch({ maxRedirects: 0 });
+      const headers = response.headers();
+      if (!headers["content-security-policy"]) headers["content-security-policy"] = policy;
+      counter.served += 1;
+      await route.fulfill({ response, headers });
+    },
+  );
+  return counter;
 }

@@ -6,13 +6,9 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { watchPage } from "./check";
+import { enforceCsp, watchPage } from "./check";
 import { launchBrowser, PHONE, startBackend, withPage, type Backend } from "./harness";
 import { ACCOUNT, connect, waitForSync } from "./journeys";
-
-export const CONTRACT_CSP =
-  "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'; " +
-  "img-src 'self' data:; font-src 'self' data:; style-src 'self'; connect-src 'self'";
 
 let browser: Browser;
 let backend: Backend;
@@ -32,19 +28,7 @@ it("runs every page and dialog without a CSP violation", async ({ task }) => {
     browser,
     backend,
     async (page) => {
-      let served = 0;
-      await page.context().route(
-        (url) => url.origin === new URL(backend.url).origin,
-        async (route) => {
-          if (route.request().resourceType() !== "document") return route.continue();
-          // Redirects (the OAuth callback) go back to the browser, with their cookies.
-          const response = await route.fetch({ maxRedirects: 0 });
-          const headers = response.headers();
-          if (!headers["content-security-policy"]) headers["content-security-policy"] = CONTRACT_CSP;
-          served += 1;
-          await route.fulfill({ response, headers });
-        },
-      );
+      const documents = await enforceCsp(page.context(), backend.url);
       const watch = watchPage(page, [backend.url, backend.sandboxUrl]);
 
       // Proves the policy is in force: an inline <style> is refused (in a page of its own, so
@@ -81,7 +65,7 @@ it("runs every page and dialog without a CSP violation", async ({ task }) => {
         await page.goto(`${backend.url}${path}`);
         await page.getByRole("heading", { level: 1 }).waitFor();
       }
-      expect(served).toBeGreaterThan(0);
+      expect(documents.served).toBeGreaterThan(0);
       watch.assertClean();
     },
     { viewport: PHONE },
