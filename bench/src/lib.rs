@@ -8,6 +8,7 @@
 //! - [`rss`]: resident memory of a process from `/proc/<pid>/status`.
 //! - [`pg`]: fresh PostgreSQL databases for a run.
 //! - [`report`]: tables and number formatting.
+//! - [`webhook`]: signed, distinct webhook deliveries for the load generator.
 //!
 //! Every run here is bounded in request count and in time, and stops by itself. Load goes to
 //! 127.0.0.1 only. This crate must not hold timing thresholds in tests: it prints figures and the
@@ -18,3 +19,4 @@ pub mod pg;
 pub mod report;
 pub mod rss;
 pub mod server;
+pub mod webhook;

@@ -80,6 +80,11 @@ fn free_loopback_addr() -> anyhow::Result<SocketAddr> {
 impl Server {
     /// Starts the server on `store` and waits until `GET /healthz` answers (up to 60 s).
     pub async fn start(store: &Store) -> anyhow::Result<Self> {
+        Self::start_with(store, &[]).await
+    }
+
+    /// [`Server::start`] with extra environment variables (they win over the defaults).
+    pub async fn start_with(store: &Store, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let bin = app_binary()?;
         let dir = tempfile::Builder::new().prefix("jobber-bench-").tempdir()?;
         let spa = dir.path().join("spa");
@@ -116,6 +121,7 @@ impl Server {
             .stdout(log.try_clone()?)
             .stderr(log)
             .kill_on_drop(true);
+        cmd.envs(env.iter().copied());
         if let Ok(filter) = std::env::var("RUST_LOG") {
             cmd.env("RUST_LOG", filter);
         }
