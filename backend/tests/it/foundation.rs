@@ -113,7 +113,22 @@ async fn playground_in_development_only() {
     let app = TestApp::spawn().await;
     let res = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let served = res.text().await.unwrap();
+    assert!(served.to_lowercase().contains("graphiql"), "{served}");
+    assert_eq!(served, std::fs::read_to_string(app.state.config.spa_dir.join("playground.html")).unwrap());
+
+    // The page the frontend builds (its source, and the build when there is one) loads nothing
+    // from another origin: no absolute URL at all.
+    let frontend = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend");
+    for page in [frontend.join("playground.html"), frontend.join("dist/playground.html")] {
+        let Ok(html) = std::fs::read_to_string(&page) else {
+            assert!(!page.ends_with("frontend/playground.html"), "the playground's Vite entry is missing");
+            continue;
+        };
+        for scheme in ["http://", "https://", "//unpkg", "//cdn"] {
+            assert!(!html.contains(scheme), "{} references {scheme}…", page.display());
+        }
+    }
 }
 
 #[tokio::test]
