@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { clearSharedRequests } from "../app/request";
 import { appInfo, presence, previousConnection } from "../test/fixtures";
@@ -15,8 +15,11 @@ function renderBar(shell: Record<string, unknown>) {
 describe("playground session bar", () => {
   it("names the signed-in account", async () => {
     renderBar({ ConnectionPresence: presence("CONNECTED") });
-    expect(await screen.findByRole("status")).toHaveTextContent(
-      "Signed in to Green Thumb Landscaping: requests here read and change its data.",
+    // The bar says "Checking your session…" first: wait for the answer, not for the element.
+    await waitFor(() =>
+      expect(screen.getByRole("status")).toHaveTextContent(
+        "Signed in to Green Thumb Landscaping: requests here read and change its data.",
+      ),
     );
     expect(screen.queryByRole("link", { name: /Connect|Sign in/ })).not.toBeInTheDocument();
   });
@@ -37,7 +40,9 @@ describe("playground session bar", () => {
 
   it("says when the API cannot be reached", async () => {
     renderBar({ ConnectionPresence: new Error("down") });
-    expect(await screen.findByRole("status")).toHaveTextContent("Couldn't check your session (down).");
+    await waitFor(() =>
+      expect(screen.getByRole("status")).toHaveTextContent("Couldn't check your session (down)."),
+    );
   });
 });
 
