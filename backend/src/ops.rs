@@ -13,15 +13,20 @@ use crate::db::{
     retention::{self, PruneReport},
 };
 
-/// Breath between two delete batches of the background task: the write connection is free for
-/// whoever queued behind a batch (webhook acknowledgements) before the next one.
-const BATCH_PAUSE: Duration = Duration::from_millis(20);
+/// Breath between two deletes: the write connection is free for whoever queued behind one
+/// (webhook acknowledgements) before the next.
+const BATCH_PAUSE: Duration = Duration::from_millis(10);
 
 /// One retention pass now: settled webhook events older than `retention`, dead sessions.
 pub async fn prune(db: &Db, retention: Duration, dry_run: bool) -> Result<PruneReport, sea_orm::DbErr> {
     let now = Utc::now();
     let cutoff = now - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
-    retention::prune(db, cutoff, now, dry_run, || async { true }).await
+    // The same pause as the background task: the command may run beside a serving app.
+    retention::prune(db, cutoff, now, dry_run, || async {
+        tokio::time::sleep(BATCH_PAUSE).await;
+        true
+    })
+    .await
 }
 
 /// Runs a retention pass every `every` (the first one `every` after start) until `shutdown`;

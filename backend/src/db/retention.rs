@@ -9,8 +9,9 @@
 //! (Synced data and sync bookkeeping of disconnected accounts are removed by the sync runner once
 //! `DATA_RETENTION_HOURS` has passed: see [`super::sync_state::purge_disconnected`].)
 //!
-//! Each batch is one short write (at most [`BATCH`] rows, found by primary key through the
-//! read-only pool first), so a writer waiting for SQLite's single write connection (a webhook
+//! Rows are found by primary key through the read-only pool ([`BATCH`] at a time), then deleted in
+//! short statements sized to take about half a millisecond each (measured as they run), with a
+//! pause between them: a writer waiting for SQLite's single write connection (a webhook
 //! acknowledgement, say) waits for one small delete at most, never for the whole backlog.
 
 use chrono::{DateTime, Utc};
@@ -60,9 +61,11 @@ where
         return Ok(report);
     }
 
-    // Webhook events, oldest first by primary key: ids grow with arrival, so the walk stops at
-    // the first row received after the cutoff and never reads the recent part of the table.
+    // Webhook events, oldest first by primary key: ids grow with arrival (give or take rows of
+    // one group commit), so the walk stops at the first batch holding no row older than the
+    // cutoff and reads at most one batch of the recent part of the table.
     let mut after = 0i64;
+    let mut pace = DeletePace::for_backend(db.backend());
     loop {
         let rows: Vec<(i64, DateTime<Utc>, EventStatus)> = webhook_events::Entity::find()
             .select_only()
@@ -78,24 +81,33 @@ where
             .all(db.reader())
             .await?;
         let Some(&(last, _, _)) = rows.last() else { break };
-        let reached_recent = rows.iter().any(|(_, received, _)| *received >= events_before);
+        let reached_recent = rows.iter().all(|(_, received, _)| *received >= events_before);
         let ids: Vec<i64> = rows
             .iter()
-            .take_while(|(_, received, _)| *received < events_before)
-            .filter(|(_, _, status)| EventStatus::SETTLED.contains(status))
+            .filter(|(_, received, status)| {
+                *received < events_before && EventStatus::SETTLED.contains(status)
+            })
             .map(|(id, _, _)| *id)
             .collect();
-        if !ids.is_empty() {
+        let mut rest = ids.as_slice();
+        while !rest.is_empty() {
+            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
+            rest = more;
             // The conditions again: a row may have been re-queued (a redelivered duplicate)
             // since it was read.
+            let started = std::time::Instant::now();
             report.webhook_events += webhook_events::Entity::delete_many()
-                .filter(webhook_events::Column::Id.is_in(ids))
+                .filter(webhook_events::Column::Id.is_in(chunk.iter().copied()))
                 .filter(settled())
                 .exec(db.writer())
                 .await?
                 .rows_affected;
+            pace.observe(started.elapsed());
+            if !pause().await {
+                return Ok(report);
+            }
         }
-        if reached_recent || (rows.len() as u64) < BATCH || !pause().await {
+        if reached_recent || (rows.len() as u64) < BATCH {
             break;
         }
         after = last;
@@ -125,6 +137,39 @@ where
         }
     }
     Ok(report)
+}
+
+/// Sizes each delete so that, on SQLite, it holds the write connection for about
+/// [`DeletePace::TARGET`]: every other writer (a webhook acknowledgement, say) waits for the whole
+/// statement. Halves after a slow delete, grows by half after a quick one, within `MIN..=BATCH`
+/// rows. PostgreSQL locks rows, not the database: its deletes stay at [`BATCH`] rows (a commit
+/// there waits for a WAL flush, so small deletes would only make pruning slow).
+struct DeletePace {
+    size: usize,
+    adaptive: bool,
+}
+
+impl DeletePace {
+    const TARGET: std::time::Duration = std::time::Duration::from_micros(500);
+    const MIN: usize = 8;
+
+    fn for_backend(backend: sea_orm::DatabaseBackend) -> Self {
+        match backend {
+            sea_orm::DatabaseBackend::Sqlite => Self { size: 64, adaptive: true },
+            _ => Self { size: BATCH as usize, adaptive: false },
+        }
+    }
+
+    fn observe(&mut self, took: std::time::Duration) {
+        if !self.adaptive {
+            return;
+        }
+        if took > Self::TARGET * 2 {
+            self.size = (self.size / 2).max(Self::MIN);
+        } else if took < Self::TARGET {
+            self.size = (self.size + self.size / 2).min(BATCH as usize);
+        }
+    }
 }
 
 fn dead_sessions(now: DateTime<Utc>) -> Condition {
