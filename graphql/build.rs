@@ -19,7 +19,8 @@ fn main() {
             }
         }
     }
-    let mut out = String::from("/// Every `WebHookTopicEnum` value: the 2023 schema's, then the newer ones.\n");
+    let mut out =
+        String::from("/// Every `WebHookTopicEnum` value: the 2023 schema's, then the newer ones.\n");
     out.push_str(&format!("pub const WEBHOOK_TOPICS: [&str; {}] = [\n", topics.len()));
     for topic in &topics {
         out.push_str(&format!("    {topic:?},\n"));

@@ -8,5 +8,6 @@ mod operations;
 mod support;
 mod sync;
 mod tokens;
+mod topics;
 mod webhooks;
 mod webhooks_crash;
