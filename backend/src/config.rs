@@ -94,6 +94,15 @@ pub struct SyncSettings {
     /// `SYNC_LEASE_SECS`: a running sync holds its resource this long between heartbeats; another
     /// instance (or this one after a restart) resumes it once the lease lapses (default 30).
     pub lease: Duration,
+    /// `WEBHOOK_GRACE_SECS`: a change a sync finds counts as announced when a webhook for the item
+    /// arrived within this long after Jobber's `updatedAt` (default 120).
+    pub webhook_grace: Duration,
+    /// `SYNC_CATCHUP_INTERVAL_SECS`: incremental sync period of an account whose webhook health
+    /// is `MISSING` (default 120).
+    pub catchup_interval: Duration,
+    /// `WEBHOOK_SILENCE_ALERT_HOURS`: log an error and raise `webhook_silence_alert` when no
+    /// webhook at all has arrived for this long while syncs found changes (default 6; fractions allowed).
+    pub silence_alert: Duration,
 }
 
 /// Key material. In development, missing keys are generated and kept in `DATA_DIR`.
@@ -249,6 +258,26 @@ impl Config {
             lease: Duration::from_secs(
                 parse::<u64>(&var, "SYNC_LEASE_SECS", "30", "a whole number of seconds")?.max(1),
             ),
+            webhook_grace: Duration::from_secs(parse::<u64>(
+                &var,
+                "WEBHOOK_GRACE_SECS",
+                "120",
+                "a whole number of seconds",
+            )?),
+            catchup_interval: Duration::from_secs(
+                parse::<u64>(&var, "SYNC_CATCHUP_INTERVAL_SECS", "120", "a whole number of seconds")?.max(1),
+            ),
+            silence_alert: match parse::<f64>(&var, "WEBHOOK_SILENCE_ALERT_HOURS", "6", "a number of hours")?
+            {
+                h if h > 0.0 && h.is_finite() => Duration::from_secs_f64(h * 3600.0),
+                h => {
+                    return Err(invalid(
+                        "WEBHOOK_SILENCE_ALERT_HOURS",
+                        &h.to_string(),
+                        "a number of hours above 0",
+                    ));
+                }
+            },
         };
 
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;

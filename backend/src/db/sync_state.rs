@@ -111,6 +111,28 @@ pub async fn request_due(
     Ok(())
 }
 
+/// Catch-up while an account's webhooks are missing: requests an incremental run of each of its
+/// resources that Jobber can list by change, whose last run finished before `due_before` and
+/// that has nothing requested or running. Returns how many were requested.
+pub async fn request_catchup(db: &Db, account_id: &str, due_before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(db
+        .writer()
+        .execute_raw(stmt(
+            db.backend(),
+            &format!(
+                "UPDATE sync_state SET requested_mode = {incremental}, updated_at = ? \
+                 WHERE jobber_account_id = ? AND resource <> {property} AND requested_mode IS NULL \
+                 AND state IN ({finished}) AND finished_at < ? AND last_full_success_at IS NOT NULL",
+                incremental = SyncMode::Incremental.sql(),
+                property = Resource::Properties.sql(),
+                finished = SyncRunState::sql_list(&[SyncRunState::Done, SyncRunState::Failed]),
+            ),
+            vec![Utc::now().into(), account_id.into(), due_before.into()],
+        ))
+        .await?
+        .rows_affected())
+}
+
 /// `startSync`: requests a run of `resources` for the account. A full request is never
 /// downgraded by a later incremental one.
 pub async fn request(db: &Db, account_id: &str, resources: &[Resource], mode: SyncMode) -> Result<(), DbErr> {

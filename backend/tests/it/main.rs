@@ -9,5 +9,6 @@ mod support;
 mod sync;
 mod tokens;
 mod topics;
+mod webhook_health;
 mod webhooks;
 mod webhooks_crash;
