@@ -14,8 +14,7 @@ use crate::{
 };
 
 const GREEN: &str = "Green Thumb Landscaping";
-const HEALTH: &str =
-    "{ connection { webhookHealth { status lastReceivedAt changesFound changesAnnounced } } }";
+const HEALTH: &str = "{ connection { webhookHealth { status lastReceivedAt changesFound changesAnnounced catchUpIntervalSeconds } } }";
 
 async fn health(app: &TestApp) -> Value {
     app.graphql(HEALTH).await["data"]["connection"]["webhookHealth"].clone()
@@ -163,6 +162,7 @@ async fn webhooks_off_turn_missing_catch_up_runs_every_interval_and_the_silence_
     incremental_sync(&app).await;
     let h = wait_health(&app, "MISSING").await;
     assert_eq!((h["changesFound"].as_i64(), h["changesAnnounced"].as_i64()), (Some(3), Some(0)), "{h}");
+    assert_eq!(h["catchUpIntervalSeconds"], 1, "{h}");
 
     // Catch-up: incremental runs keep coming, without startSync, and bring new changes.
     let mut seen = Vec::new();

@@ -134,6 +134,9 @@ pub struct WebhookHealth {
     pub changes_found: i32,
     /// Of those, the ones a webhook announced within the grace period.
     pub changes_announced: i32,
+    /// How often the app syncs this account while the status is `MISSING`
+    /// (`SYNC_CATCHUP_INTERVAL_SECS`).
+    pub catch_up_interval_seconds: i32,
 }
 
 /// The verdict on an account's webhooks.
@@ -161,6 +164,7 @@ impl From<crate::sync::health::WebhookHealth> for WebhookHealth {
             last_received_at: h.last_received_at,
             changes_found: i32::try_from(h.changes_found).unwrap_or(i32::MAX),
             changes_announced: i32::try_from(h.changes_announced).unwrap_or(i32::MAX),
+            catch_up_interval_seconds: 0,
         }
     }
 }
