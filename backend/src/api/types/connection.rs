@@ -118,7 +118,10 @@ impl Connection {
         let state = ctx.data_unchecked::<crate::state::AppState>();
         let health =
             crate::sync::health::of_account(&state.db, self.account.id.as_str(), Utc::now()).await.gql()?;
-        Ok(health.into())
+        let mut out = WebhookHealth::from(health);
+        out.catch_up_interval_seconds =
+            i32::try_from(state.config.sync.catchup_interval.as_secs()).unwrap_or(i32::MAX);
+        Ok(out)
     }
 }
 
