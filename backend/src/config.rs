@@ -89,7 +89,10 @@ pub struct SyncSettings {
     /// `SYNC_MAX_PAGE_SIZE`: most items asked per page (`first`; default 100, Jobber's documented
     /// default maximum). Pages shrink further when the query cost demands it.
     pub max_page_size: u32,
-    /// `SYNC_CONCURRENCY`: resources synced at once by this instance (default 4).
+    /// `SYNC_CONCURRENCY`: (account, resource) runs this instance works on at once, across all
+    /// accounts (default 32). Jobber's limits are per account and enforced by the cost governor;
+    /// this bounds only the app's own resources: each run holds at most one page in memory, one
+    /// outbound request and one database write at a time.
     pub concurrency: usize,
     /// `SYNC_LEASE_SECS`: a running sync holds its resource this long between heartbeats; another
     /// instance (or this one after a restart) resumes it once the lease lapses (default 30).
@@ -141,6 +144,9 @@ pub struct JobberSettings {
     /// `SANDBOX_RECORDS_PER_KIND`: records of each kind the embedded sandbox seeds per account
     /// (default 25).
     pub sandbox_records_per_kind: usize,
+    /// `SANDBOX_ACCOUNTS`: seed this many numbered accounts ("Sandbox Account 001", …) instead
+    /// of the two named ones (default 0: the named ones); for fleet tests and demos.
+    pub sandbox_accounts: usize,
 }
 
 const DEFAULT_JOBBER_API_URL: &str = "https://api.getjobber.com";
@@ -217,6 +223,7 @@ impl Config {
                 "a socket address such as 127.0.0.1:8081",
             )?,
             sandbox_records_per_kind: parse(&var, "SANDBOX_RECORDS_PER_KIND", "25", "a whole number")?,
+            sandbox_accounts: parse(&var, "SANDBOX_ACCOUNTS", "0", "a whole number")?,
         };
 
         let secrets = SecretSettings {
@@ -254,7 +261,7 @@ impl Config {
                 n @ 1..=1000 => n,
                 n => return Err(invalid("SYNC_MAX_PAGE_SIZE", &n.to_string(), "a number from 1 to 1000")),
             },
-            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "4", "a whole number")?.max(1),
+            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "32", "a whole number")?.max(1),
             lease: Duration::from_secs(
                 parse::<u64>(&var, "SYNC_LEASE_SECS", "30", "a whole number of seconds")?.max(1),
             ),

@@ -190,7 +190,13 @@ pub async fn purge_disconnected(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, D
 }
 
 /// Claims the next due row of a live account for `owner` until `lease_until`; returns its id.
-/// New accounts (never synced) come first, then requests in the order they were made.
+///
+/// Fair across accounts: a first sync (the resource never synced) comes before any periodic run,
+/// so a newly connected merchant does not wait behind the fleet; then the row of the account with
+/// the fewest runs in progress (leased) right now, so free slots spread over accounts instead of
+/// one account's five resources taking them all; then (first syncs, breadth first) the account
+/// with the fewest resources started, so every new account gets going before any gets its next
+/// resource; then requests in the order they were made, so no row waits forever.
 pub async fn claim(
     db: &Db,
     owner: &str,
@@ -204,14 +210,22 @@ pub async fn claim(
          WHERE (s.requested_mode IS NOT NULL OR s.state = {running}) \
          AND (s.not_before IS NULL OR s.not_before <= ?) AND (s.lease_until IS NULL OR s.lease_until < ?) \
          AND EXISTS (SELECT 1 FROM connections c WHERE c.jobber_account_id = s.jobber_account_id AND {live}) \
-         ORDER BY CASE WHEN s.last_success_at IS NULL THEN 0 ELSE 1 END, s.updated_at, s.id LIMIT 1 {lock}) \
+         ORDER BY CASE WHEN s.last_success_at IS NULL THEN 0 ELSE 1 END, \
+           (SELECT COUNT(*) FROM sync_state r WHERE r.jobber_account_id = s.jobber_account_id \
+            AND r.lease_until IS NOT NULL AND r.lease_until >= ?), \
+           (SELECT COUNT(*) FROM sync_state r WHERE r.jobber_account_id = s.jobber_account_id \
+            AND r.started_at IS NOT NULL), s.updated_at, s.id LIMIT 1 {lock}) \
          RETURNING id",
         running = SyncRunState::Running.sql(),
         live = live(),
     );
     let row = db
         .writer()
-        .query_one_raw(stmt(backend, &sql, vec![owner.into(), lease_until.into(), now.into(), now.into()]))
+        .query_one_raw(stmt(
+            backend,
+            &sql,
+            vec![owner.into(), lease_until.into(), now.into(), now.into(), now.into()],
+        ))
         .await?;
     row.map(|r| r.try_get::<i64>("", "id")).transpose()
 }
