@@ -158,8 +158,13 @@ pub async fn request(db: &Db, account_id: &str, resources: &[Resource], mode: Sy
     Ok(())
 }
 
-/// Deletes the account's rows (in the caller's transaction).
+/// Deletes the account's rows and its webhook-health evidence (in the caller's transaction).
 pub async fn purge_account<D: ConnectionTrait>(db: &D, account_id: &str) -> Result<u64, DbErr> {
+    // The webhook-health evidence (item ids and times) goes with the rest of the account's data.
+    super::entities::sync_changes::Entity::delete_many()
+        .filter(super::entities::sync_changes::Column::JobberAccountId.eq(account_id))
+        .exec(db)
+        .await?;
     Ok(Entity::delete_many().filter(C::JobberAccountId.eq(account_id)).exec(db).await?.rows_affected)
 }
 
@@ -182,6 +187,12 @@ pub async fn purge_disconnected(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, D
     txn.execute_raw(stmt(
         backend,
         &format!("DELETE FROM sync_state WHERE jobber_account_id IN ({gone})"),
+        vec![cutoff.into()],
+    ))
+    .await?;
+    txn.execute_raw(stmt(
+        backend,
+        &format!("DELETE FROM sync_changes WHERE jobber_account_id IN ({gone})"),
         vec![cutoff.into()],
     ))
     .await?;
