@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p jobber-app --bin sync-bench -- [--records 20000] [--part a|b|all] [--postgres URL]
-//! cargo run --release -p jobber-app --bin sync-bench -- --part fleet [--accounts 50] [--fleet-records 2000]
+//! cargo run --release -p jobber-app --bin sync-bench -- --part fleet [--accounts 50] [--fleet-records 2000] [--concurrency N]
 //! ```
 //! (a) Jobber's default bucket (10,000 points, 500/s restore): records/s, the ratio to the
 //!     throttle-limited maximum measured in the same run, `THROTTLED` answers, peak RSS and RSS
@@ -39,6 +39,7 @@ struct Args {
     postgres: Option<String>,
     accounts: usize,
     fleet_records: usize,
+    concurrency: Option<String>,
 }
 
 fn args() -> Args {
@@ -48,6 +49,7 @@ fn args() -> Args {
         postgres: std::env::var("TEST_DATABASE_URL").ok(),
         accounts: 50,
         fleet_records: 2_000,
+        concurrency: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -56,6 +58,7 @@ fn args() -> Args {
             "--part" => a.part = it.next().expect("--part a|b|all"),
             "--postgres" => a.postgres = it.next(),
             "--accounts" => a.accounts = it.next().and_then(|v| v.parse().ok()).expect("--accounts N"),
+            "--concurrency" => a.concurrency = it.next(),
             "--fleet-records" => {
                 a.fleet_records = it.next().and_then(|v| v.parse().ok()).expect("--fleet-records N");
             }
@@ -326,7 +329,7 @@ async fn wait_accounts(state: &AppState, accounts: &[String], started: Instant) 
     Ok(times)
 }
 
-async fn part_fleet(accounts: usize, m: usize) -> anyhow::Result<()> {
+async fn part_fleet(accounts: usize, m: usize, concurrency: Option<&str>) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
     let properties = (m / 100).max(1);
     // Accounts 1..=N are the fleet, N+1 the lone account, N+2 the cost probe.
@@ -339,7 +342,7 @@ async fn part_fleet(accounts: usize, m: usize) -> anyhow::Result<()> {
     let seeding = Instant::now();
     let (sandbox, url) = Sandbox::spawn(cfg.clone()).await?;
     println!("(fleet) seeded {} accounts in {:.1} s", accounts + 2, seeding.elapsed().as_secs_f64());
-    let state = app_with(&url, &cfg, &fresh_db("sqlite", &dir, None).await?, &dir, None).await?;
+    let state = app_with(&url, &cfg, &fresh_db("sqlite", &dir, None).await?, &dir, concurrency).await?;
     let ids: Vec<String> = sandbox.accounts().into_iter().map(|a| a.id).collect();
     let (fleet, lone, probe) = (&ids[..accounts], &ids[accounts], &ids[accounts + 1]);
     let callback = jobber_app::jobber::callback_url(&state.config);
@@ -450,7 +453,7 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 async fn main() -> anyhow::Result<()> {
     let a = args();
     if a.part == "fleet" {
-        return part_fleet(a.accounts, a.fleet_records).await;
+        return part_fleet(a.accounts, a.fleet_records, a.concurrency.as_deref()).await;
     }
     if a.part == "a" || a.part == "all" {
         part_a(a.records).await?;
