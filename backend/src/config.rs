@@ -90,9 +90,10 @@ pub struct SyncSettings {
     /// default maximum). Pages shrink further when the query cost demands it.
     pub max_page_size: u32,
     /// `SYNC_CONCURRENCY`: (account, resource) runs this instance works on at once, across all
-    /// accounts (default 32). Jobber's limits are per account and enforced by the cost governor;
+    /// accounts (default 128). Jobber's limits are per account and enforced by the cost governor;
     /// this bounds only the app's own resources: each run holds at most one page in memory, one
-    /// outbound request and one database write at a time.
+    /// outbound request and one database write at a time, and mostly waits for its account's
+    /// bucket. `sync-bench --part fleet`: 50 accounts syncing at once need about 128.
     pub concurrency: usize,
     /// `SYNC_LEASE_SECS`: a running sync holds its resource this long between heartbeats; another
     /// instance (or this one after a restart) resumes it once the lease lapses (default 30).
@@ -261,7 +262,7 @@ impl Config {
                 n @ 1..=1000 => n,
                 n => return Err(invalid("SYNC_MAX_PAGE_SIZE", &n.to_string(), "a number from 1 to 1000")),
             },
-            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "32", "a whole number")?.max(1),
+            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "128", "a whole number")?.max(1),
             lease: Duration::from_secs(
                 parse::<u64>(&var, "SYNC_LEASE_SECS", "30", "a whole number of seconds")?.max(1),
             ),
