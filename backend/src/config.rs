@@ -89,11 +89,24 @@ pub struct SyncSettings {
     /// `SYNC_MAX_PAGE_SIZE`: most items asked per page (`first`; default 100, Jobber's documented
     /// default maximum). Pages shrink further when the query cost demands it.
     pub max_page_size: u32,
-    /// `SYNC_CONCURRENCY`: resources synced at once by this instance (default 4).
+    /// `SYNC_CONCURRENCY`: (account, resource) runs this instance works on at once, across all
+    /// accounts (default 128). Jobber's limits are per account and enforced by the cost governor;
+    /// this bounds only the app's own resources: each run holds at most one page in memory, one
+    /// outbound request and one database write at a time, and mostly waits for its account's
+    /// bucket. `sync-bench --part fleet`: 50 accounts syncing at once need about 128.
     pub concurrency: usize,
     /// `SYNC_LEASE_SECS`: a running sync holds its resource this long between heartbeats; another
     /// instance (or this one after a restart) resumes it once the lease lapses (default 30).
     pub lease: Duration,
+    /// `WEBHOOK_GRACE_SECS`: a change a sync finds counts as announced when a webhook for the item
+    /// arrived within this long after Jobber's `updatedAt` (default 120).
+    pub webhook_grace: Duration,
+    /// `SYNC_CATCHUP_INTERVAL_SECS`: incremental sync period of an account whose webhook health
+    /// is `MISSING` (default 120).
+    pub catchup_interval: Duration,
+    /// `WEBHOOK_SILENCE_ALERT_HOURS`: log an error and raise `webhook_silence_alert` when no
+    /// webhook at all has arrived for this long while syncs found changes (default 6; fractions allowed).
+    pub silence_alert: Duration,
 }
 
 /// Key material. In development, missing keys are generated and kept in `DATA_DIR`.
@@ -132,6 +145,9 @@ pub struct JobberSettings {
     /// `SANDBOX_RECORDS_PER_KIND`: records of each kind the embedded sandbox seeds per account
     /// (default 25).
     pub sandbox_records_per_kind: usize,
+    /// `SANDBOX_ACCOUNTS`: seed this many numbered accounts ("Sandbox Account 001", …) instead
+    /// of the two named ones (default 0: the named ones); for fleet tests and demos.
+    pub sandbox_accounts: usize,
 }
 
 const DEFAULT_JOBBER_API_URL: &str = "https://api.getjobber.com";
@@ -208,6 +224,7 @@ impl Config {
                 "a socket address such as 127.0.0.1:8081",
             )?,
             sandbox_records_per_kind: parse(&var, "SANDBOX_RECORDS_PER_KIND", "25", "a whole number")?,
+            sandbox_accounts: parse(&var, "SANDBOX_ACCOUNTS", "0", "a whole number")?,
         };
 
         let secrets = SecretSettings {
@@ -245,10 +262,30 @@ impl Config {
                 n @ 1..=1000 => n,
                 n => return Err(invalid("SYNC_MAX_PAGE_SIZE", &n.to_string(), "a number from 1 to 1000")),
             },
-            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "4", "a whole number")?.max(1),
+            concurrency: parse::<usize>(&var, "SYNC_CONCURRENCY", "128", "a whole number")?.max(1),
             lease: Duration::from_secs(
                 parse::<u64>(&var, "SYNC_LEASE_SECS", "30", "a whole number of seconds")?.max(1),
             ),
+            webhook_grace: Duration::from_secs(parse::<u64>(
+                &var,
+                "WEBHOOK_GRACE_SECS",
+                "120",
+                "a whole number of seconds",
+            )?),
+            catchup_interval: Duration::from_secs(
+                parse::<u64>(&var, "SYNC_CATCHUP_INTERVAL_SECS", "120", "a whole number of seconds")?.max(1),
+            ),
+            silence_alert: match parse::<f64>(&var, "WEBHOOK_SILENCE_ALERT_HOURS", "6", "a number of hours")?
+            {
+                h if h > 0.0 && h.is_finite() => Duration::from_secs_f64(h * 3600.0),
+                h => {
+                    return Err(invalid(
+                        "WEBHOOK_SILENCE_ALERT_HOURS",
+                        &h.to_string(),
+                        "a number of hours above 0",
+                    ));
+                }
+            },
         };
 
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;

@@ -5,7 +5,7 @@
 //! without a Jobber account. Production refuses to start without real credentials.
 
 use jobber_graphql::{JobberClient, JobberConfig, OAuthClient};
-use jobber_sandbox::{RecordCounts, Sandbox, SandboxConfig};
+use jobber_sandbox::{AccountSeed, RecordCounts, Sandbox, SandboxConfig};
 use secrecy::SecretString;
 use url::Url;
 
@@ -68,6 +68,10 @@ async fn start_sandbox(config: &Config) -> anyhow::Result<(Sandbox, Url)> {
         webhook_url: Some(config.app_base_url.join("webhooks/jobber")?),
         records_per_account: RecordCounts::uniform(config.jobber.sandbox_records_per_kind),
         app_name: crate::APP_NAME.to_owned(),
+        accounts: match config.jobber.sandbox_accounts {
+            0 => SandboxConfig::default().accounts,
+            n => AccountSeed::numbered(n),
+        },
         ..SandboxConfig::default()
     });
     let serving = sandbox.clone();

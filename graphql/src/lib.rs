@@ -7,6 +7,7 @@
 //! - [`governor`]: [`CostGovernor`] keeps each account inside Jobber's query-cost bucket and its
 //!   2,500-requests-per-5-minutes ceiling, admitting High priority work first.
 //! - [`oauth`]: [`OAuthClient`] for the authorize link, code exchange and refresh.
+//! - [`topics`]: Jobber's webhook topics, derived from the schema files at build time.
 //!
 //! This crate holds no tokens and no database: callers pass the current access token per call.
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod governor;
 pub mod oauth;
 pub mod operations;
+pub mod topics;
 
 pub use client::{
     ClientBuildError, DEFAULT_API_URL, DEFAULT_GRAPHQL_VERSION, ExecuteError, HasUserErrors, JobberClient,

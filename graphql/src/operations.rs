@@ -106,3 +106,13 @@ operation!(
     AppDisconnect,
     "operations/AppDisconnect.graphql"
 );
+operation!(
+    /// The job a visit belongs to (`visit(id) { job { id } }`).
+    VisitJob,
+    "operations/VisitJob.graphql"
+);
+operation!(
+    /// The invoice (or, for a deposit, the quote) and the client a payment record affects.
+    PaymentRecordLinks,
+    "operations/PaymentRecordLinks.graphql"
+);

@@ -13,6 +13,7 @@ mod m20261128_000003_create_webhook_events;
 mod m20261128_000004_create_sync_tables;
 mod m20261128_000005_webhook_lanes;
 mod m20261201_000006_merchant_facing_state;
+mod m20261207_000007_webhook_coverage;
 
 /// Applies the app's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_create_sync_tables::Migration),
             Box::new(m20261128_000005_webhook_lanes::Migration),
             Box::new(m20261201_000006_merchant_facing_state::Migration),
+            Box::new(m20261207_000007_webhook_coverage::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p jobber-app --bin sync-bench -- [--records 20000] [--part a|b|all] [--postgres URL]
+//! cargo run --release -p jobber-app --bin sync-bench -- --part fleet [--accounts 50] [--fleet-records 2000] [--concurrency N]
 //! ```
 //! (a) Jobber's default bucket (10,000 points, 500/s restore): records/s, the ratio to the
 //!     throttle-limited maximum measured in the same run, `THROTTLED` answers, peak RSS and RSS
@@ -9,6 +10,11 @@
 //! (b) Throttle off: end-to-end records/s, and local ingest records/s (pages of 100 upserted in
 //!     one transaction each, as the sync commits them) on SQLite and, with `--postgres` (or
 //!     `TEST_DATABASE_URL`), on PostgreSQL.
+//! (fleet) Issue 14: `--accounts` sandbox accounts with `--fleet-records` clients and as many jobs
+//!     each, every one with Jobber's default bucket, connected at once (SQLite, the default
+//!     `SYNC_CONCURRENCY`): a lone account's first sync first (same run), then the 1st, median
+//!     and last of the fleet's, aggregate records/s against N × the per-account throttle-limited
+//!     maximum, `THROTTLED` answers, peak RSS and CPU (app and sandbox share the process).
 
 use std::{collections::HashMap, time::Instant};
 
@@ -31,17 +37,31 @@ struct Args {
     records: usize,
     part: String,
     postgres: Option<String>,
+    accounts: usize,
+    fleet_records: usize,
+    concurrency: Option<String>,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { records: 20_000, part: "all".into(), postgres: std::env::var("TEST_DATABASE_URL").ok() };
+    let mut a = Args {
+        records: 20_000,
+        part: "all".into(),
+        postgres: std::env::var("TEST_DATABASE_URL").ok(),
+        accounts: 50,
+        fleet_records: 2_000,
+        concurrency: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--records" => a.records = it.next().and_then(|v| v.parse().ok()).expect("--records N"),
             "--part" => a.part = it.next().expect("--part a|b|all"),
             "--postgres" => a.postgres = it.next(),
+            "--accounts" => a.accounts = it.next().and_then(|v| v.parse().ok()).expect("--accounts N"),
+            "--concurrency" => a.concurrency = it.next(),
+            "--fleet-records" => {
+                a.fleet_records = it.next().and_then(|v| v.parse().ok()).expect("--fleet-records N");
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -75,16 +95,28 @@ async fn app(
     database_url: &str,
     dir: &std::path::Path,
 ) -> anyhow::Result<AppState> {
-    let env: HashMap<&str, String> = [
+    app_with(sandbox_url, cfg, database_url, dir, Some("4")).await
+}
+
+async fn app_with(
+    sandbox_url: &url::Url,
+    cfg: &SandboxConfig,
+    database_url: &str,
+    dir: &std::path::Path,
+    concurrency: Option<&str>,
+) -> anyhow::Result<AppState> {
+    let mut env: HashMap<&str, String> = [
         ("DATABASE_URL", database_url.to_owned()),
         ("DATA_DIR", dir.join("data").display().to_string()),
         ("JOBBER_API_URL", sandbox_url.to_string()),
         ("JOBBER_CLIENT_ID", cfg.client_id.clone()),
         ("JOBBER_CLIENT_SECRET", cfg.client_secret.clone()),
-        ("SYNC_CONCURRENCY", "4".into()),
     ]
     .into_iter()
     .collect();
+    if let Some(n) = concurrency {
+        env.insert("SYNC_CONCURRENCY", n.to_owned());
+    }
     let config = Config::from_lookup(|k| env.get(k).cloned())?;
     jobber_app::build(config).await
 }
@@ -260,6 +292,149 @@ async fn part_b(n: usize, db_kind: &str, postgres: Option<&str>) -> anyhow::Resu
     Ok(())
 }
 
+/// CPU seconds used by this process so far (user + system).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12].iter().filter_map(|i| fields.get(*i)?.parse::<f64>().ok()).sum();
+    ticks / 100.0
+}
+
+/// Waits until every listed account's five resources are done; returns each account's time from
+/// `started` to its last resource done, in the order the accounts finished.
+async fn wait_accounts(state: &AppState, accounts: &[String], started: Instant) -> anyhow::Result<Vec<f64>> {
+    let mut done: HashMap<String, f64> = HashMap::new();
+    while done.len() < accounts.len() {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let rows = sync_state::Entity::find().all(state.db.reader()).await?;
+        for account in accounts {
+            if done.contains_key(account) {
+                continue;
+            }
+            let mine: Vec<_> = rows.iter().filter(|r| &r.jobber_account_id == account).collect();
+            if mine.len() == 5
+                && mine.iter().all(|r| r.state == SyncRunState::Done && r.last_success_at.is_some())
+            {
+                done.insert(account.clone(), started.elapsed().as_secs_f64());
+            }
+            if let Some(failed) = mine.iter().find(|r| r.state == SyncRunState::Failed) {
+                anyhow::bail!("sync of {account} failed: {:?}", failed.error);
+            }
+        }
+    }
+    let mut times: Vec<f64> = done.into_values().collect();
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
+async fn part_fleet(accounts: usize, m: usize, concurrency: Option<&str>) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let properties = (m / 100).max(1);
+    // Accounts 1..=N are the fleet, N+1 the lone account, N+2 the cost probe.
+    let cfg = SandboxConfig {
+        accounts: jobber_sandbox::AccountSeed::numbered(accounts + 2),
+        records_per_account: RecordCounts { clients: m, properties, jobs: m, quotes: 0, invoices: 0 },
+        visits_per_job: 1,
+        ..SandboxConfig::default()
+    };
+    let seeding = Instant::now();
+    let (sandbox, url) = Sandbox::spawn(cfg.clone()).await?;
+    println!("(fleet) seeded {} accounts in {:.1} s", accounts + 2, seeding.elapsed().as_secs_f64());
+    let state = app_with(&url, &cfg, &fresh_db("sqlite", &dir, None).await?, &dir, concurrency).await?;
+    let ids: Vec<String> = sandbox.accounts().into_iter().map(|a| a.id).collect();
+    let (fleet, lone, probe) = (&ids[..accounts], &ids[accounts], &ids[accounts + 1]);
+    let callback = jobber_app::jobber::callback_url(&state.config);
+
+    // Per-account throttle-limited maximum, from what one page of each resource costs.
+    connect(&state, &sandbox.issue_code(probe, &callback)).await?;
+    let mut points = 0.0;
+    let mut bucket: (f64, f64) = (10_000.0, 500.0);
+    for resource in [Resource::Clients, Resource::Jobs, Resource::Properties] {
+        let count = if resource == Resource::Properties { properties } else { m };
+        let cost = with_resource!(resource, R => fetch::page::<R>(&state.tokens, probe, 100, None, None).await.map(|(_, cost)| cost))
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .context("no cost reported")?;
+        bucket = (cost.throttle_status.maximum_available, cost.throttle_status.restore_rate);
+        points += cost.requested_query_cost / 100.0 * count as f64;
+    }
+    jobber_app::lifecycle::clear_local_state(
+        &state.db,
+        probe,
+        jobber_app::lifecycle::DisconnectReason::FromApp,
+    )
+    .await?;
+    let per_account_records = (2 * m + properties) as f64;
+    let ideal = ((points - bucket.0) / bucket.1).max(0.001);
+    let ceiling = per_account_records / ideal;
+
+    let tasks = jobber_app::sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
+    let throttled_before = sandbox.stats().throttled_responses;
+    let (cpu0, started) = (cpu_seconds(), Instant::now());
+    connect(&state, &sandbox.issue_code(lone, &callback)).await?;
+    state.sync.wake.notify_one();
+    let lone_secs = wait_accounts(&state, std::slice::from_ref(lone), started).await?[0];
+    let lone_cpu = cpu_seconds() - cpu0;
+
+    let (cpu0, started) = (cpu_seconds(), Instant::now());
+    for account in fleet {
+        connect(&state, &sandbox.issue_code(account, &callback)).await?;
+    }
+    state.sync.wake.notify_one();
+    let times = wait_accounts(&state, fleet, started).await?;
+    let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+    let last = *times.last().context("no accounts")?;
+    let aggregate = per_account_records * accounts as f64 / last;
+    let throttled = sandbox.stats().throttled_responses - throttled_before;
+    println!(
+        "(fleet) {accounts} accounts × ({m} clients + {m} jobs + {properties} properties), bucket {:.0} points at {:.0}/s each, SYNC_CONCURRENCY {}",
+        bucket.0, bucket.1, state.config.sync.concurrency
+    );
+    println!(
+        "    per-account throttle-limited maximum: {:.0} points in {:.1} s = {:.1} records/s",
+        points, ideal, ceiling
+    );
+    println!(
+        "    lone account first sync: {lone_secs:.1} s (ratio to the maximum {:.3}); CPU {lone_cpu:.1} s",
+        ideal / lone_secs
+    );
+    println!(
+        "    fleet first syncs: 1st {:.1} s, median {:.1} s, last {:.1} s; last / lone = {:.2} (goal <= 1.2)",
+        times[0],
+        times[times.len() / 2],
+        last,
+        last / lone_secs
+    );
+    println!(
+        "    aggregate {:.0} records/s vs {accounts} × {:.1} = {:.0} records/s: ratio {:.3} (goal >= 0.9)",
+        aggregate,
+        ceiling,
+        ceiling * accounts as f64,
+        aggregate / (ceiling * accounts as f64)
+    );
+    println!("    THROTTLED answers: {throttled} (goal 0)");
+    println!(
+        "    CPU {cpu:.1} s in {wall:.1} s wall = {:.2} cores (app + sandbox); peak RSS {} MiB (goal <= 200)",
+        cpu / wall,
+        rss_kib("VmHWM:") / 1024
+    );
+    let s = &state.config.sync;
+    println!(
+        "    webhook health with the defaults: after webhooks stop, MISSING once three unannounced changes are judged: \
+         at most SYNC_INTERVAL_MINUTES ({} min, the next incremental run finds them) + WEBHOOK_GRACE_SECS ({} s) \
+         after the third change, then catch-up runs every {} s",
+        s.interval.as_secs() / 60,
+        s.webhook_grace.as_secs(),
+        s.catchup_interval.as_secs()
+    );
+    state.shutdown.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
 async fn connect(state: &AppState, code: &str) -> anyhow::Result<()> {
     let callback = jobber_app::jobber::callback_url(&state.config);
     jobber_app::connect::connect_with_code(&state.tokens, &state.db, &callback, code)
@@ -277,6 +452,9 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = args();
+    if a.part == "fleet" {
+        return part_fleet(a.accounts, a.fleet_records, a.concurrency.as_deref()).await;
+    }
     if a.part == "a" || a.part == "all" {
         part_a(a.records).await?;
     }

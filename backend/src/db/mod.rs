@@ -14,6 +14,7 @@
 //! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
 //! This module depends on nothing of the app but [`crate::config`] and [`crate::files`].
 
+pub mod changes;
 pub mod connections;
 pub mod entities;
 pub mod enums;

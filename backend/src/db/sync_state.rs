@@ -111,6 +111,28 @@ pub async fn request_due(
     Ok(())
 }
 
+/// Catch-up while an account's webhooks are missing: requests an incremental run of each of its
+/// resources that Jobber can list by change, whose last run finished before `due_before` and
+/// that has nothing requested or running. Returns how many were requested.
+pub async fn request_catchup(db: &Db, account_id: &str, due_before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(db
+        .writer()
+        .execute_raw(stmt(
+            db.backend(),
+            &format!(
+                "UPDATE sync_state SET requested_mode = {incremental}, updated_at = ? \
+                 WHERE jobber_account_id = ? AND resource <> {property} AND requested_mode IS NULL \
+                 AND state IN ({finished}) AND finished_at < ? AND last_full_success_at IS NOT NULL",
+                incremental = SyncMode::Incremental.sql(),
+                property = Resource::Properties.sql(),
+                finished = SyncRunState::sql_list(&[SyncRunState::Done, SyncRunState::Failed]),
+            ),
+            vec![Utc::now().into(), account_id.into(), due_before.into()],
+        ))
+        .await?
+        .rows_affected())
+}
+
 /// `startSync`: requests a run of `resources` for the account. A full request is never
 /// downgraded by a later incremental one.
 pub async fn request(db: &Db, account_id: &str, resources: &[Resource], mode: SyncMode) -> Result<(), DbErr> {
@@ -136,8 +158,13 @@ pub async fn request(db: &Db, account_id: &str, resources: &[Resource], mode: Sy
     Ok(())
 }
 
-/// Deletes the account's rows (in the caller's transaction).
+/// Deletes the account's rows and its webhook-health evidence (in the caller's transaction).
 pub async fn purge_account<D: ConnectionTrait>(db: &D, account_id: &str) -> Result<u64, DbErr> {
+    // The webhook-health evidence (item ids and times) goes with the rest of the account's data.
+    super::entities::sync_changes::Entity::delete_many()
+        .filter(super::entities::sync_changes::Column::JobberAccountId.eq(account_id))
+        .exec(db)
+        .await?;
     Ok(Entity::delete_many().filter(C::JobberAccountId.eq(account_id)).exec(db).await?.rows_affected)
 }
 
@@ -163,12 +190,24 @@ pub async fn purge_disconnected(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, D
         vec![cutoff.into()],
     ))
     .await?;
+    txn.execute_raw(stmt(
+        backend,
+        &format!("DELETE FROM sync_changes WHERE jobber_account_id IN ({gone})"),
+        vec![cutoff.into()],
+    ))
+    .await?;
     txn.commit().await?;
     Ok(purged)
 }
 
 /// Claims the next due row of a live account for `owner` until `lease_until`; returns its id.
-/// New accounts (never synced) come first, then requests in the order they were made.
+///
+/// Fair across accounts: a first sync (the resource never synced) comes before any periodic run,
+/// so a newly connected merchant does not wait behind the fleet; then the row of the account with
+/// the fewest runs in progress (leased) right now, so free slots spread over accounts instead of
+/// one account's five resources taking them all; then (first syncs, breadth first) the account
+/// with the fewest resources started, so every new account gets going before any gets its next
+/// resource; then requests in the order they were made, so no row waits forever.
 pub async fn claim(
     db: &Db,
     owner: &str,
@@ -182,14 +221,22 @@ pub async fn claim(
          WHERE (s.requested_mode IS NOT NULL OR s.state = {running}) \
          AND (s.not_before IS NULL OR s.not_before <= ?) AND (s.lease_until IS NULL OR s.lease_until < ?) \
          AND EXISTS (SELECT 1 FROM connections c WHERE c.jobber_account_id = s.jobber_account_id AND {live}) \
-         ORDER BY CASE WHEN s.last_success_at IS NULL THEN 0 ELSE 1 END, s.updated_at, s.id LIMIT 1 {lock}) \
+         ORDER BY CASE WHEN s.last_success_at IS NULL THEN 0 ELSE 1 END, \
+           (SELECT COUNT(*) FROM sync_state r WHERE r.jobber_account_id = s.jobber_account_id \
+            AND r.lease_until IS NOT NULL AND r.lease_until >= ?), \
+           (SELECT COUNT(*) FROM sync_state r WHERE r.jobber_account_id = s.jobber_account_id \
+            AND r.started_at IS NOT NULL), s.updated_at, s.id LIMIT 1 {lock}) \
          RETURNING id",
         running = SyncRunState::Running.sql(),
         live = live(),
     );
     let row = db
         .writer()
-        .query_one_raw(stmt(backend, &sql, vec![owner.into(), lease_until.into(), now.into(), now.into()]))
+        .query_one_raw(stmt(
+            backend,
+            &sql,
+            vec![owner.into(), lease_until.into(), now.into(), now.into(), now.into()],
+        ))
         .await?;
     row.map(|r| r.try_get::<i64>("", "id")).transpose()
 }

@@ -1,5 +1,6 @@
-//! Data-topic webhooks (`CLIENT_*`, `PROPERTY_*`, `JOB_*`, `QUOTE_*`, `INVOICE_*`) from the inbox
-//! (a [`crate::worker::Job`]).
+//! Data-topic webhooks from the inbox (a [`crate::worker::Job`]): `CLIENT_*`, `PROPERTY_*`,
+//! `JOB_*`, `QUOTE_*`, `INVOICE_*` re-fetch their item; `VISIT_*` the visit's job; `PAYMENT_*`
+//! the invoice (or quote) paid and the client (see [`crate::webhooks::topics`]).
 //!
 //! Jobber's events carry only an item id and arrive at least once and unordered, so an event
 //! means "this item is dirty". Due events are claimed in batches with a lease (`db::inbox`),
@@ -15,7 +16,10 @@ use std::{
 };
 
 use futures::StreamExt;
-use jobber_graphql::{JobberError, Priority};
+use jobber_graphql::{
+    JobberError, Priority,
+    operations::{PaymentRecordLinks, VisitJob, payment_record_links, visit_job},
+};
 use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -33,7 +37,10 @@ use crate::{
         sync_state,
     },
     tokens::{CallError, TokenFailure},
-    webhooks::queue::{self, Outcome},
+    webhooks::{
+        self, Handling,
+        queue::{self, Outcome},
+    },
     worker::{Job, Pace},
 };
 
@@ -135,11 +142,16 @@ async fn work(sync: &SyncService, claimed: Vec<Claimed>) -> Result<(), DbErr> {
 /// What working one item's events came to.
 enum Step {
     Done(Outcome),
-    /// Store Jobber's current state of the item (`None`: it is gone).
-    Store {
-        resource: Resource,
-        current: Option<RecordRow>,
-    },
+    /// Store Jobber's current state of these items.
+    Store(Vec<Target>),
+}
+
+/// An item an event affects, as Jobber has it now.
+struct Target {
+    resource: Resource,
+    item: String,
+    /// `None`: it is gone.
+    current: Option<RecordRow>,
 }
 
 /// Stores the fetched items and records every event's outcome, in one transaction.
@@ -149,18 +161,27 @@ async fn settle(sync: &SyncService, work: Vec<(Vec<Claimed>, Step)>) -> Result<(
     for (events, step) in &work {
         let outcome = match step {
             Step::Done(outcome) => outcome.clone(),
-            Step::Store { resource, current } => {
-                let (account, item) = (&events[0].account_id, &events[0].item_id);
-                match store(&txn, account, *resource, item, current.as_ref()).await {
-                    Ok(()) => {
-                        metrics::counter!("sync_webhook_items_total", "resource" => sea_orm::ActiveEnum::to_value(resource))
-                            .increment(1);
-                        Outcome::Processed
+            Step::Store(targets) => {
+                let account = &events[0].account_id;
+                let mut outcome = Outcome::Processed;
+                for Target { resource, item, current } in targets {
+                    match store(&txn, account, *resource, item, current.as_ref()).await {
+                        Ok(()) => {
+                            metrics::counter!("sync_webhook_items_total", "resource" => sea_orm::ActiveEnum::to_value(resource))
+                                .increment(1);
+                        }
+                        Err(Stop::NotConnected(_)) => {
+                            outcome = Outcome::Ignored(NOT_CONNECTED.into());
+                            break;
+                        }
+                        Err(Stop::Db(err)) => return Err(err),
+                        Err(other) => {
+                            outcome = Outcome::Failed(other.to_string());
+                            break;
+                        }
                     }
-                    Err(Stop::NotConnected(_)) => Outcome::Ignored(NOT_CONNECTED.into()),
-                    Err(Stop::Db(err)) => return Err(err),
-                    Err(other) => Outcome::Failed(other.to_string()),
                 }
+                outcome
             }
         };
         let ids = events.iter().map(|e| e.id).collect();
@@ -171,38 +192,96 @@ async fn settle(sync: &SyncService, work: Vec<(Vec<Claimed>, Step)>) -> Result<(
     txn.commit().await
 }
 
-/// Works out what the coalesced events of one item need: usually Jobber's current state of it.
+const GONE_AFTER_DISCONNECT: &str = "account not connected; the full sync after reconnecting catches up";
+
+/// Whether a failed call means the account is no longer connected (then the event is ignored:
+/// the full sync after a reconnect reads everything anyway).
+fn disconnected(err: &CallError) -> bool {
+    matches!(
+        err,
+        CallError::Token(TokenFailure::NotConnected | TokenFailure::NeedsReauth)
+            | CallError::Jobber(JobberError::Disconnected)
+    )
+}
+
+/// Works out what the coalesced events of one item need: usually Jobber's current state of it,
+/// or of the items it belongs to (a visit's job; a payment's invoice and client).
 async fn apply(sync: &SyncService, events: &[Claimed]) -> Result<Step, String> {
     let first = &events[0];
-    let Some(resource) = Resource::from_topic(&first.topic) else {
-        return Ok(Step::Done(Outcome::Ignored("not a synced resource".into())));
-    };
     let (account, item) = (first.account_id.as_str(), first.item_id.as_str());
-    let destroyed = events.iter().any(|e| e.topic.ends_with("_DESTROY"));
-    if !destroyed
-        && records::is_tombstoned(sync.db.reader(), account, resource, item)
-            .await
-            .map_err(|e| e.to_string())?
-    {
-        // Jobber never brings a deleted id back.
-        return Ok(Step::Done(Outcome::Processed));
-    }
-    let current = if destroyed {
-        None
-    } else {
-        match crate::with_resource!(resource, R => fetch_row::<R>(sync, account, item).await) {
-            Ok(found) => found,
-            Err(CallError::Token(TokenFailure::NotConnected | TokenFailure::NeedsReauth))
-            | Err(CallError::Jobber(JobberError::Disconnected)) => {
-                return Ok(Step::Done(Outcome::Ignored(
-                    "account not connected; the full sync after reconnecting catches up".into(),
-                )));
-            }
-            Err(e) => return Err(e.to_string()),
+    // (resource, item id, whether a `*_DESTROY` says it is gone)
+    let targets: Vec<(Resource, String, bool)> = match webhooks::handling(&first.topic) {
+        Handling::Item(resource) => {
+            let destroyed = events.iter().any(|e| e.topic.ends_with("_DESTROY"));
+            vec![(resource, item.to_owned(), destroyed)]
         }
+        Handling::VisitJob => {
+            let vars = visit_job::Variables { id: item.to_owned() };
+            match sync.tokens.execute::<VisitJob>(account, vars, Priority::High).await {
+                Ok(resp) => match resp.data.visit {
+                    Some(visit) => vec![(Resource::Jobs, visit.job.id, false)],
+                    None => return Ok(Step::Done(Outcome::Ignored(VISIT_GONE.into()))),
+                },
+                Err(e) if disconnected(&e) => {
+                    return Ok(Step::Done(Outcome::Ignored(GONE_AFTER_DISCONNECT.into())));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Handling::PaymentLinks => {
+            let vars = payment_record_links::Variables { id: item.to_owned() };
+            match sync.tokens.execute::<PaymentRecordLinks>(account, vars, Priority::High).await {
+                Ok(resp) => match resp.data.payment_record {
+                    Some(p) => {
+                        let paid = p
+                            .invoice
+                            .map(|i| (Resource::Invoices, i.id))
+                            .or_else(|| p.quote.map(|q| (Resource::Quotes, q.id)));
+                        paid.into_iter()
+                            .chain(p.client.map(|c| (Resource::Clients, c.id)))
+                            .map(|(resource, id)| (resource, id, false))
+                            .collect()
+                    }
+                    None => return Ok(Step::Done(Outcome::Ignored(PAYMENT_GONE.into()))),
+                },
+                Err(e) if disconnected(&e) => {
+                    return Ok(Step::Done(Outcome::Ignored(GONE_AFTER_DISCONNECT.into())));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        // Settled when recorded; a row stored before a topic's handling changed lands here.
+        Handling::Lifecycle => return Ok(Step::Done(Outcome::Ignored("not a data topic".into()))),
+        Handling::Ignored(why) => return Ok(Step::Done(Outcome::Ignored(why.into()))),
     };
-    Ok(Step::Store { resource, current })
+    let mut fetched = Vec::with_capacity(targets.len());
+    for (resource, item, destroyed) in targets {
+        if !destroyed
+            && records::is_tombstoned(sync.db.reader(), account, resource, &item)
+                .await
+                .map_err(|e| e.to_string())?
+        {
+            // Jobber never brings a deleted id back.
+            continue;
+        }
+        let current = if destroyed {
+            None
+        } else {
+            match crate::with_resource!(resource, R => fetch_row::<R>(sync, account, &item).await) {
+                Ok(found) => found,
+                Err(e) if disconnected(&e) => {
+                    return Ok(Step::Done(Outcome::Ignored(GONE_AFTER_DISCONNECT.into())));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        };
+        fetched.push(Target { resource, item, current });
+    }
+    Ok(Step::Store(fetched))
 }
+
+const VISIT_GONE: &str = "the visit no longer exists in Jobber";
+const PAYMENT_GONE: &str = "the payment no longer exists in Jobber";
 
 async fn fetch_row<R: Synced>(
     sync: &SyncService,

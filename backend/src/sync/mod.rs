@@ -11,12 +11,14 @@
 //! - [`inbox`]: the consumer of data-topic webhooks: coalesces bursts per item, re-fetches the
 //!   item once with High priority, upserts or deletes it.
 //! - [`status`]: progress, the freshness summary and browsing of the synced data.
+//! - [`health`]: webhook health from the changes syncs find, catch-up runs, the silence alert.
 //!
 //! The SQL is in `db::records` and `db::sync_state`. This module must not decide tenancy from
 //! its callers' input: every function that reads or writes merchant data takes the Jobber
 //! account id it is scoped to.
 
 pub mod fetch;
+pub mod health;
 pub mod inbox;
 pub mod resources;
 pub mod runner;
@@ -60,6 +62,9 @@ pub struct SyncService {
     pub data_retention: std::time::Duration,
     /// Notified by `startSync` and on connect so the runner starts at once (it also polls).
     pub wake: Arc<Notify>,
+    /// The app-wide webhook silence alert is raised (`WEBHOOK_SILENCE_ALERT_HOURS`; see
+    /// [`health::watch`]).
+    pub silence_alert: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SyncService {
@@ -70,7 +75,14 @@ impl SyncService {
         settings: SyncSettings,
         data_retention: std::time::Duration,
     ) -> Self {
-        Self { db, tokens, settings, data_retention, wake: Arc::new(Notify::new()) }
+        Self {
+            db,
+            tokens,
+            settings,
+            data_retention,
+            wake: Arc::new(Notify::new()),
+            silence_alert: Arc::default(),
+        }
     }
 }
 

@@ -29,6 +29,7 @@ use super::{
 };
 use crate::{
     db::{
+        changes,
         connections::lock_live,
         entities::sync_state,
         enums::{SyncProblem, SyncRunState},
@@ -53,13 +54,19 @@ const SWEEPING: &str = "\u{1}sweep";
 /// their lease back.
 pub async fn run(sync: SyncService, shutdown: CancellationToken) {
     let pace = Pace { concurrency: sync.settings.concurrency, idle_poll: TICK, wake: sync.wake.clone() };
-    let runner = Arc::new(Runner { last_schedule: Mutex::new(None), sync });
+    let runner = Arc::new(Runner {
+        last_schedule: Mutex::new(None),
+        webhooks: Mutex::new((None, super::health::Watch::default())),
+        sync,
+    });
     crate::worker::run(runner, pace, shutdown).await;
 }
 
 struct Runner {
     sync: SyncService,
     last_schedule: Mutex<Option<tokio::time::Instant>>,
+    /// The webhook-health check: when it last ran, and its memory.
+    webhooks: Mutex<(Option<tokio::time::Instant>, super::health::Watch)>,
 }
 
 /// A claimed row: its id and the lease owner.
@@ -81,6 +88,15 @@ impl Job for Runner {
             if last.is_none_or(|t| t.elapsed() >= TICK) {
                 if let Err(err) = schedule(&self.sync).await {
                     tracing::warn!(error = %err, "sync scheduler: cannot schedule");
+                }
+                *last = Some(tokio::time::Instant::now());
+            }
+        }
+        if let Ok(mut guard) = self.webhooks.try_lock() {
+            let (last, watch) = &mut *guard;
+            if last.is_none_or(|t| t.elapsed() >= super::health::watch_period(&self.sync.settings)) {
+                if let Err(err) = super::health::watch(&self.sync, watch).await {
+                    tracing::warn!(error = %err, "sync scheduler: cannot check webhook health");
                 }
                 *last = Some(tokio::time::Instant::now());
             }
@@ -217,6 +233,9 @@ struct Run<'a> {
     pass: i64,
     fetched: i64,
     run_high_water: Option<DateTime<Utc>>,
+    /// The resource's high-water mark before this run, once a full pass has completed: items
+    /// updated after it are changes found (evidence for webhook health, see `health`).
+    changes_since: Option<DateTime<Utc>>,
     cancel: CancellationToken,
 }
 
@@ -339,6 +358,7 @@ async fn start<'a>(
             pass,
             fetched,
             run_high_water,
+            changes_since: row.last_full_success_at.and(row.high_water),
             cancel,
         },
         cursor,
@@ -451,6 +471,7 @@ impl Run<'_> {
     ) -> Result<(), Stop> {
         let txn = self.sync.db.begin_write().await?;
         check_connected(&txn, &self.account).await?;
+        self.record_changes(&txn, rows).await?;
         records::upsert(&txn, &self.account, self.resource, rows, self.pass).await?;
         let lease = Utc::now() + chrono::Duration::from_std(self.sync.settings.lease).unwrap_or_default();
         let page_size = i32::try_from(page_size).unwrap_or(i32::MAX);
@@ -470,6 +491,34 @@ impl Run<'_> {
         }
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Records the page's items updated since the previous run as changes found, noting which the
+    /// local copy already had (a webhook-driven fetch got there first).
+    async fn record_changes<C: sea_orm::ConnectionTrait>(
+        &self,
+        txn: &C,
+        rows: &[RecordRow],
+    ) -> Result<(), DbErr> {
+        let Some(since) = self.changes_since else { return Ok(()) };
+        let new: Vec<(&str, DateTime<Utc>)> = rows
+            .iter()
+            .filter_map(|r| r.updated_at.filter(|t| *t > since).map(|t| (r.jobber_id.as_str(), t)))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let ids = new.iter().map(|(id, _)| (*id).to_owned()).collect();
+        let stored = changes::stored_versions(txn, &self.account, self.resource, ids).await?;
+        let found = new
+            .into_iter()
+            .map(|(id, t)| changes::Found {
+                jobber_id: id.to_owned(),
+                changed_at: t,
+                prefetched: stored.get(id).copied().flatten().is_some_and(|s| s >= t),
+            })
+            .collect();
+        changes::record(txn, &self.account, self.resource, found).await
     }
 
     /// Mark-and-sweep after a complete full pass: every live item the pass did not see is asked

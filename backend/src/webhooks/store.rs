@@ -43,8 +43,6 @@ use crate::{
 
 /// How long the writer keeps SQLite's write turn while deliveries keep coming.
 const TURN: Duration = Duration::from_millis(5);
-/// Why an event is stored already settled (`IGNORED`) rather than queued.
-const NOT_HANDLED: &str = "topic not handled by this app";
 const NOT_CONNECTED: &str = "account not connected";
 /// Parameters per row (the statement's first parameter is the time of the batch).
 const PER_ROW: usize = 8;
@@ -182,7 +180,8 @@ fn insert_sql(rows: usize, backend: DatabaseBackend) -> String {
 /// every stored time reads alike; PostgreSQL casts them).
 fn row_params(row: &Row) -> [Option<String>; PER_ROW] {
     let e = &row.event;
-    let handled = super::is_lifecycle_topic(&e.topic) || super::is_data_topic(&e.topic);
+    // Why an event is stored already settled (`IGNORED`) rather than queued.
+    let ignored = super::ignored_reason(&e.topic);
     [
         Some(row.key.clone()),
         Some(e.topic.clone()),
@@ -191,7 +190,7 @@ fn row_params(row: &Row) -> [Option<String>; PER_ROW] {
         Some(e.item_id.clone()),
         Some(timestamp(e.occurred_at)),
         Some(super::lane_of(&e.topic).stored()),
-        (!handled).then(|| NOT_HANDLED.to_owned()),
+        ignored.map(str::to_owned),
     ]
 }
 
@@ -219,7 +218,7 @@ fn collect<E>(rows: impl IntoIterator<Item = Result<(String, String, String), E>
 /// Data events of this batch that were duplicates: their keys.
 fn duplicate_data_keys<'a>(rows: &'a [Row], inserted: &HashSet<String>) -> Vec<&'a str> {
     rows.iter()
-        .filter(|r| super::is_data_topic(&r.event.topic) && !inserted.contains(&r.key))
+        .filter(|r| super::is_data_work(&r.event.topic) && !inserted.contains(&r.key))
         .map(|r| r.key.as_str())
         .collect()
 }

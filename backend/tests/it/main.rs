@@ -2,11 +2,14 @@
 //! `TEST_DATABASE_URL` points at a server (each test then gets a fresh database).
 
 mod connect;
+mod fleet;
 mod foundation;
 mod merchant;
 mod operations;
 mod support;
 mod sync;
 mod tokens;
+mod topics;
+mod webhook_health;
 mod webhooks;
 mod webhooks_crash;

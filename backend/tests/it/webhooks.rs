@@ -164,7 +164,10 @@ async fn events_needing_no_work_are_settled_when_recorded() {
     assert_eq!(unknown_account.status, "IGNORED");
     assert_eq!(unknown_account.last_error.as_deref(), Some("account not connected"));
     assert!(unknown_account.processed_at.is_some());
-    assert_eq!(row("SOMETHING_NEW", "SQ==").last_error.as_deref(), Some("topic not handled by this app"));
+    assert_eq!(
+        row("SOMETHING_NEW", "SQ==").last_error.as_deref(),
+        Some("not a topic in Jobber's WebHookTopicEnum")
+    );
     // The connected account's data event is queued for the sync consumer (in its lane).
     let queued = row("CLIENT_UPDATE", "Q2xpZW50LzI=");
     assert_eq!(queued.lane, "data");

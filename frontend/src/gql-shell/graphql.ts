@@ -126,6 +126,11 @@ export type Connection = {
   sync: SyncSummary;
   /** When the current access token expires. */
   tokenExpiresAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Whether Jobber's webhooks announce this account's changes: every change the periodic sync
+   * finds is checked against the webhooks received (see the README, "Webhook health").
+   */
+  webhookHealth: WebhookHealth;
 };
 
 /** What is wrong with a connection. */
@@ -616,6 +621,40 @@ export type WebhookEventStatus =
   /** Applied. */
   | 'PROCESSED';
 
+/**
+ * Whether Jobber's webhooks announce an account's changes, judged from the changes the periodic
+ * sync finds over the last 24 hours (at most the latest 50).
+ */
+export type WebhookHealth = {
+  __typename?: 'WebhookHealth';
+  /**
+   * How often the app syncs this account while the status is `MISSING`
+   * (`SYNC_CATCHUP_INTERVAL_SECS`).
+   */
+  catchUpIntervalSeconds: Scalars['Int']['output'];
+  /** Of those, the ones a webhook announced within the grace period. */
+  changesAnnounced: Scalars['Int']['output'];
+  /** Changes the sync found and has judged (each at least `WEBHOOK_GRACE_SECS` old). */
+  changesFound: Scalars['Int']['output'];
+  /** When the newest webhook for this account arrived (any topic); null if none has. */
+  lastReceivedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The verdict. */
+  status: WebhookHealthStatus;
+};
+
+/** The verdict on an account's webhooks. */
+export type WebhookHealthStatus =
+  /** Recent changes were announced by webhooks. */
+  | 'HEALTHY'
+  /**
+   * Three changes in a row went unannounced (and two announced ones have not followed):
+   * Jobber is not delivering webhooks; the app syncs every `SYNC_CATCHUP_INTERVAL_SECS`
+   * instead.
+   */
+  | 'MISSING'
+  /** Too few recent changes to judge (fewer than 3). */
+  | 'UNKNOWN';
+
 export type AppInfoQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -676,7 +715,7 @@ export type SyncedInvoicesQuery = { __typename: 'Query', invoices: { __typename:
 export type ManageConnectionQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ManageConnectionQuery = { __typename: 'Query', connection: { __typename: 'Connection', status: ConnectionStatus, problem: ConnectionProblem | null, retryAt: string | null, connectedAt: string, tokenExpiresAt: string | null, lastRefreshAt: string | null, account: { __typename: 'JobberAccount', id: string, name: string }, connectedBy: { __typename: 'JobberUser', id: string, name: string | null, email: string | null } | null, sync: { __typename: 'SyncSummary', state: SyncSummaryState, lastSyncedAt: string | null, nextSyncAt: string | null, retryAt: string | null, problem: SyncProblem | null } } | null, previousConnection: { __typename: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null } | null };
+export type ManageConnectionQuery = { __typename: 'Query', connection: { __typename: 'Connection', status: ConnectionStatus, problem: ConnectionProblem | null, retryAt: string | null, connectedAt: string, tokenExpiresAt: string | null, lastRefreshAt: string | null, account: { __typename: 'JobberAccount', id: string, name: string }, connectedBy: { __typename: 'JobberUser', id: string, name: string | null, email: string | null } | null, sync: { __typename: 'SyncSummary', state: SyncSummaryState, lastSyncedAt: string | null, nextSyncAt: string | null, retryAt: string | null, problem: SyncProblem | null }, webhookHealth: { __typename: 'WebhookHealth', status: WebhookHealthStatus, catchUpIntervalSeconds: number } } | null, previousConnection: { __typename: 'PreviousConnection', accountName: string, status: ConnectionStatus, disconnectedAt: string | null, disconnectedBy: DisconnectSource | null } | null };
 
 export type DisconnectMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -901,6 +940,11 @@ export const ManageConnectionDocument = new TypedDocumentString(`
       nextSyncAt
       retryAt
       problem
+    }
+    webhookHealth {
+      __typename
+      status
+      catchUpIntervalSeconds
     }
   }
   previousConnection {

@@ -40,6 +40,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
       retryAt: null,
       problem: null,
     },
+    webhookHealth: { __typename: "WebhookHealth", status: "HEALTHY", catchUpIntervalSeconds: 120 },
     ...overrides,
   };
 }

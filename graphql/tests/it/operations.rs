@@ -296,5 +296,5 @@ fn every_connection_has_first() {
             }
         }
     }
-    assert_eq!(seen, 13);
+    assert_eq!(seen, 15);
 }

@@ -110,6 +110,66 @@ impl Connection {
             .gql()?;
         Ok(crate::sync::status::summary(&statuses).into())
     }
+
+    /// Whether Jobber's webhooks announce this account's changes: every change the periodic sync
+    /// finds is checked against the webhooks received (see the README, "Webhook health").
+    async fn webhook_health(&self, ctx: &Context<'_>) -> crate::error::GqlResult<WebhookHealth> {
+        use crate::error::GqlResultExt;
+        let state = ctx.data_unchecked::<crate::state::AppState>();
+        let health =
+            crate::sync::health::of_account(&state.db, self.account.id.as_str(), Utc::now()).await.gql()?;
+        let mut out = WebhookHealth::from(health);
+        out.catch_up_interval_seconds =
+            i32::try_from(state.config.sync.catchup_interval.as_secs()).unwrap_or(i32::MAX);
+        Ok(out)
+    }
+}
+
+/// Whether Jobber's webhooks announce an account's changes, judged from the changes the periodic
+/// sync finds over the last 24 hours (at most the latest 50).
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct WebhookHealth {
+    /// The verdict.
+    pub status: WebhookHealthStatus,
+    /// When the newest webhook for this account arrived (any topic); null if none has.
+    pub last_received_at: Option<DateTime<Utc>>,
+    /// Changes the sync found and has judged (each at least `WEBHOOK_GRACE_SECS` old).
+    pub changes_found: i32,
+    /// Of those, the ones a webhook announced within the grace period.
+    pub changes_announced: i32,
+    /// How often the app syncs this account while the status is `MISSING`
+    /// (`SYNC_CATCHUP_INTERVAL_SECS`).
+    pub catch_up_interval_seconds: i32,
+}
+
+/// The verdict on an account's webhooks.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WebhookHealthStatus {
+    /// Recent changes were announced by webhooks.
+    Healthy,
+    /// Too few recent changes to judge (fewer than 3).
+    Unknown,
+    /// Three changes in a row went unannounced (and two announced ones have not followed):
+    /// Jobber is not delivering webhooks; the app syncs every `SYNC_CATCHUP_INTERVAL_SECS`
+    /// instead.
+    Missing,
+}
+
+impl From<crate::sync::health::WebhookHealth> for WebhookHealth {
+    fn from(h: crate::sync::health::WebhookHealth) -> Self {
+        use crate::sync::health::Status;
+        WebhookHealth {
+            status: match h.status {
+                Status::Healthy => WebhookHealthStatus::Healthy,
+                Status::Unknown => WebhookHealthStatus::Unknown,
+                Status::Missing => WebhookHealthStatus::Missing,
+            },
+            last_received_at: h.last_received_at,
+            changes_found: i32::try_from(h.changes_found).unwrap_or(i32::MAX),
+            changes_announced: i32::try_from(h.changes_announced).unwrap_or(i32::MAX),
+            catch_up_interval_seconds: 0,
+        }
+    }
 }
 
 impl From<db::ConnectionStatus> for ConnectionStatus {

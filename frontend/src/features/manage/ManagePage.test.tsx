@@ -100,6 +100,28 @@ describe("Manage page", () => {
     expect(navigate).toHaveBeenCalledWith("/auth/jobber");
   });
 
+  it("says when updates from Jobber arrive late and how often it checks instead", async () => {
+    renderManage([
+      manageMock(
+        connection({ webhookHealth: { __typename: "WebhookHealth", status: "MISSING", catchUpIntervalSeconds: 120 } }),
+      ),
+    ]);
+    expect(
+      await screen.findByText("Updates from Jobber are arriving late; Fieldsync is checking every 2 minutes instead."),
+    ).toBeVisible();
+    expect(screen.queryByRole("button", { name: "Reconnect" })).not.toBeInTheDocument();
+  });
+
+  it("says nothing about webhooks while they arrive or there is too little to judge", async () => {
+    renderManage([
+      manageMock(
+        connection({ webhookHealth: { __typename: "WebhookHealth", status: "UNKNOWN", catchUpIntervalSeconds: 120 } }),
+      ),
+    ]);
+    expect(await accountHeading()).toBeVisible();
+    expect(screen.queryByText(/arriving late/)).not.toBeInTheDocument();
+  });
+
   it("says when it retries while Jobber is having trouble, with nothing to do", async () => {
     const retryAt = "2025-03-04T19:15:00Z";
     renderManage([

@@ -9,7 +9,8 @@ type Connection = NonNullable<ManageConnectionQuery["connection"]>;
 /**
  * What is wrong with the connection right now, in the merchant's words, with the fix: Reconnect
  * when Jobber no longer accepts the connection; when Jobber is failing, that there is nothing to
- * do and when we try again. Built from the typed `problem` fields, never the developer strings.
+ * do and when we try again; when Jobber's webhooks have stopped arriving, that updates come by
+ * polling instead. Built from the typed fields, never the developer strings.
  */
 export function ProblemBanner({ connection }: { connection: Connection }) {
   const navigate = useFullPageNavigate();
@@ -36,5 +37,21 @@ export function ProblemBanner({ connection }: { connection: Connection }) {
       </Banner>
     );
   }
+  if (connection.webhookHealth.status === "MISSING") {
+    return (
+      <Banner type="notice" dismissible={false}>
+        {`Updates from Jobber are arriving late; ${appName} is checking every ${every(connection.webhookHealth.catchUpIntervalSeconds)} instead.`}
+      </Banner>
+    );
+  }
   return null;
+}
+
+/** `120` → "2 minutes", `60` → "minute", `45` → "45 seconds". */
+export function every(seconds: number): string {
+  if (seconds % 60 === 0) {
+    const minutes = seconds / 60;
+    return minutes === 1 ? "minute" : `${minutes} minutes`;
+  }
+  return seconds === 1 ? "second" : `${seconds} seconds`;
 }
