@@ -32,7 +32,13 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// Builds the schema around the app state.
 pub fn schema(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    let mut builder = builder();
+    if !state.config.introspection_enabled() {
+        // Production without the playground: the schema is not for browsing, and "Did you
+        // mean …" would spell it out field by field.
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.data(state).finish()
 }
 
 /// The SDL, as committed in `backend/schema.graphql` (the frontend's codegen reads it).
