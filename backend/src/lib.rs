@@ -72,7 +72,11 @@ pub async fn serve(
     let sync_tasks = sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let limits = http::server::ServerLimits {
+        header_timeout: state.config.http.header_timeout,
+        max_connections: state.config.http.max_connections,
+    };
+    let server = http::server::serve(listener, app, limits, async move {
         shutdown.await;
         let _ = tx.send(());
     });
