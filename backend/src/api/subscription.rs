@@ -1,3 +1,5 @@
+//! Live updates over WebSocket. Every subscription re-reads its session while it runs and ends
+//! within a few seconds of the session ending (logout, disconnect, expiry, a new connection).
 use std::time::Duration;
 
 use async_graphql::{Context, Subscription as SubscriptionDerive};
@@ -59,19 +61,32 @@ impl Subscription {
     }
 
     /// Sync progress of the signed-in merchant's account: the same as `syncStatus`, sent first at
-    /// once and then whenever it changes.
+    /// once and then whenever it changes. Ends (`complete`) within a few seconds of the session
+    /// ending: logout, disconnect (ours or Jobber's), expiry, or a newer connection.
     async fn sync_progress(
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Vec<SyncResourceStatus>> + use<>, async_graphql::Error> {
         let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?.clone();
         let state = ctx.data_unchecked::<AppState>().clone();
-        Ok(futures::stream::unfold(None::<Vec<SyncResourceStatus>>, move |last| {
+        // State: the last value sent, and when the session was last found alive.
+        let start = (None::<Vec<SyncResourceStatus>>, tokio::time::Instant::now());
+        Ok(futures::stream::unfold(start, move |(last, checked)| {
             let (state, session) = (state.clone(), session.clone());
             async move {
+                let mut checked = checked;
                 loop {
                     if last.is_some() {
                         tokio::time::sleep(PROGRESS_POLL).await;
+                    }
+                    if checked.elapsed() >= SESSION_CHECK {
+                        match state.db.live_session_connection(&session).await {
+                            Ok(Some(_)) => checked = tokio::time::Instant::now(),
+                            Ok(None) => return None,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "syncProgress: cannot re-check the session")
+                            }
+                        }
                     }
                     let read = crate::sync::status::statuses(
                         &state.db,
@@ -82,7 +97,7 @@ impl Subscription {
                     .map(|s| s.into_iter().map(SyncResourceStatus::from).collect::<Vec<_>>());
                     match read {
                         Ok(current) if last.as_ref() != Some(&current) => {
-                            return Some((current.clone(), Some(current)));
+                            return Some((current.clone(), (Some(current), checked)));
                         }
                         Ok(_) => {}
                         Err(err) => {
@@ -96,6 +111,10 @@ impl Subscription {
         .boxed())
     }
 }
+
+/// How often a live subscription re-checks its session (it ends within this plus one poll of the
+/// session ending).
+const SESSION_CHECK: Duration = Duration::from_secs(2);
 
 /// How often `syncProgress` re-reads the status (cheap; sees runs of every app instance).
 const PROGRESS_POLL: Duration = Duration::from_millis(500);

@@ -561,3 +561,109 @@ async fn production_hides_the_schema_unless_the_playground_is_on() {
     let body = dev.graphql("{ appInf { version } }").await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{body}");
 }
+
+/// Signs a fresh browser in through the Manage App button; returns its cookie header.
+async fn session_cookie(app: &TestApp, account: &str) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let code = app.sandbox().issue_code(&app.account_id(account), &app.url("/auth/jobber/callback"));
+    let res = browser.get(app.url(&format!("/manage?code={code}"))).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// Opens a graphql-transport-ws socket with `cookie` and starts `syncProgress` (id 1) and
+/// `connectionChanged` (id 2); returns once both sent their first value.
+async fn subscribe_both(app: &TestApp, cookie: &str) -> Socket {
+    let mut req = app.url("/graphql/ws").replace("http", "ws").into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
+    for (id, query) in [
+        ("1", "subscription { syncProgress { resource state } }"),
+        ("2", "subscription { connectionChanged { status } }"),
+    ] {
+        ws.send(Message::text(
+            json!({"id": id, "type": "subscribe", "payload": {"query": query}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    }
+    let mut first = std::collections::HashSet::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while first.len() < 2 {
+            let v = next_message(&mut ws).await.expect("the socket stayed open");
+            if v["type"] == "next" {
+                assert!(!v["payload"]["data"].is_null(), "{v}");
+                first.insert(v["id"].as_str().unwrap().to_owned());
+            }
+        }
+    })
+    .await
+    .expect("both subscriptions sent a first value");
+    ws
+}
+
+async fn next_message(ws: &mut Socket) -> Option<Value> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Text(t)) => return serde_json::from_str(&t).ok(),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Waits (at most `within`) until both subscriptions completed or the socket closed.
+async fn both_end_within(ws: &mut Socket, within: Duration, what: &str) {
+    let mut completed = std::collections::HashSet::new();
+    tokio::time::timeout(within, async {
+        while completed.len() < 2 {
+            match next_message(ws).await {
+                None => return,
+                Some(v) if v["type"] == "complete" => {
+                    completed.insert(v["id"].as_str().unwrap().to_owned());
+                }
+                Some(v) if v["type"] == "next" && v["id"] == "1" => {}
+                Some(v) => assert!(v["type"] == "next", "{v}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!("subscriptions still running {within:?} after {what}: {completed:?} completed")
+    });
+}
+
+#[tokio::test]
+async fn subscriptions_end_after_logout() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let cookie = session_cookie(&app, GREEN).await;
+    let mut ws = subscribe_both(&app, &cookie).await;
+    let res = app.client.post(app.url("/auth/logout")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    both_end_within(&mut ws, Duration::from_secs(5), "logout").await;
+}
+
+#[tokio::test]
+async fn subscriptions_end_after_a_marketplace_disconnect() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let cookie = session_cookie(&app, GREEN).await;
+    let mut ws = subscribe_both(&app, &cookie).await;
+    app.sandbox().marketplace_disconnect(&app.account_id(GREEN)).await;
+    eventually(Duration::from_secs(10), "the webhook to disconnect the account", || async {
+        (app.connection_row(GREEN).await.status == "DISCONNECTED").then_some(())
+    })
+    .await;
+    both_end_within(&mut ws, Duration::from_secs(5), "the disconnect").await;
+}
