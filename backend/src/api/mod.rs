@@ -22,6 +22,16 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 pub const MAX_DEPTH: usize = 16;
 /// Largest complexity accepted (each field counts 1, lists multiply by their `first`).
 pub const MAX_COMPLEXITY: usize = 2_000;
+/// Most fields selected at the root of one operation (aliases count: each runs its resolver).
+pub const MAX_ROOT_FIELDS: usize = 100;
+/// Largest `first` of a list field.
+pub const MAX_PAGE: i32 = 100;
+
+/// The complexity of a list field: what one item selects, times the items asked for. `first`
+/// is capped at [`MAX_PAGE`] here so that a larger one gets the argument's own clear error.
+fn list_complexity(first: i32, child_complexity: usize) -> usize {
+    usize::try_from(first.clamp(1, MAX_PAGE)).unwrap_or(1) * child_complexity.max(1) + 1
+}
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation, Subscription)

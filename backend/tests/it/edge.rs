@@ -667,3 +667,65 @@ async fn subscriptions_end_after_a_marketplace_disconnect() {
     .await;
     both_end_within(&mut ws, Duration::from_secs(5), "the disconnect").await;
 }
+
+#[tokio::test]
+async fn graphql_cost_limits_count_pages_and_aliases() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+
+    // 100 aliases of a 100-item page: 100 × 100 items, refused before anything runs.
+    let aliases: String =
+        (0..100).map(|i| format!("c{i}: clients(first: 100) {{ nodes {{ id }} }} ")).collect();
+    let body = app.graphql(&format!("{{ {aliases} }}")).await;
+    assert!(body["data"].is_null(), "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    // One such page is fine.
+    let body = app.graphql("{ clients(first: 100) { nodes { id } totalCount } }").await;
+    assert_eq!(body["errors"], Value::Null, "{body}");
+
+    // At most 100 root fields, however cheap (aliases count, fragments too).
+    let fields = |n: usize| (0..n).map(|i| format!("a{i}: appInfo {{ version }} ")).collect::<String>();
+    let body = app.graphql(&format!("{{ {} }}", fields(100))).await;
+    assert_eq!(body["errors"], Value::Null, "{body}");
+    let body = app.graphql(&format!("{{ {} }}", fields(101))).await;
+    assert!(body["data"].is_null(), "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("root fields"), "{body}");
+    let body = app
+        .graphql(&format!(
+            "{{ ...F ... on Query {{ {} }} }} fragment F on Query {{ {} }}",
+            fields(60),
+            fields(60)
+        ))
+        .await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("root fields"), "{body}");
+
+    // `first` past 100: the argument's own error, and the SDL says so.
+    let body = app.graphql("{ clients(first: 101) { nodes { id } } }").await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("100"), "{body}");
+    assert!(jobber_app::api::sdl().contains("`first`: 1 to 100 (default 20)."));
+}
+
+#[tokio::test]
+async fn long_searches_get_a_clear_error_not_a_500() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let search = |s: String| {
+        app.graphql_vars(
+            "query($s: String) { clients(first: 5, search: $s) { totalCount } jobs(first: 5, search: $s) { totalCount } }",
+            json!({ "s": s }),
+        )
+    };
+    let words: Vec<String> = (0..5000).map(|i| format!("w{i}")).collect();
+    for too_long in [words.join(" "), words[..11].join(" "), "x".repeat(201)] {
+        let body = search(too_long).await;
+        assert!(body["data"].is_null(), "{body}");
+        for err in body["errors"].as_array().unwrap() {
+            assert_eq!(err["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+            assert!(err["message"].as_str().unwrap().contains("at most"), "{body}");
+        }
+    }
+    let body = search(words[..10].join(" ")).await;
+    assert_eq!(body["errors"], Value::Null, "{body}");
+    assert_eq!(body["data"]["clients"]["totalCount"], 0);
+}
