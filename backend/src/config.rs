@@ -94,7 +94,7 @@ pub struct HttpSettings {
     /// `OAUTH_EXCHANGES_PER_MINUTE`: OAuth code exchanges a client address may start per minute
     /// (default 10).
     pub oauth_exchanges_per_minute: u32,
-    /// `OAUTH_EXCHANGE_BURST`: code exchanges allowed at once before the rate applies (default 3).
+    /// `OAUTH_EXCHANGE_BURST`: code exchanges allowed at once before the rate applies (default 5).
     pub oauth_exchange_burst: u32,
 }
 
@@ -285,7 +285,7 @@ impl Config {
                 "a whole number",
             )?
             .max(1),
-            oauth_exchange_burst: parse::<u32>(&var, "OAUTH_EXCHANGE_BURST", "3", "a whole number")?.max(1),
+            oauth_exchange_burst: parse::<u32>(&var, "OAUTH_EXCHANGE_BURST", "5", "a whole number")?.max(1),
         };
 
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;

@@ -5,7 +5,7 @@
 //! - [`db`]: sea-orm storage (SQLite or PostgreSQL) and entities; [`migrations`] crate for schema.
 //! - [`http`]: REST routes (health, OAuth, webhooks, SPA) and the GraphQL endpoints.
 //! - [`api`]: OUR GraphQL schema (queries, mutations, subscriptions, types).
-//! - [`connect`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
+//! - [`connect`], [`arrivals`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
 //!   each takes the narrow services it needs, never the whole [`state::AppState`].
 //! - [`worker`]: the one background-worker loop and backoff.
 //! - [`telemetry`], [`metrics`], [`keys`], [`jobber`]: plumbing.
@@ -14,6 +14,7 @@
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
 
 pub mod api;
+pub mod arrivals;
 pub mod config;
 pub mod connect;
 pub mod db;

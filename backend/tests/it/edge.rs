@@ -729,3 +729,193 @@ async fn long_searches_get_a_clear_error_not_a_500() {
     assert_eq!(body["errors"], Value::Null, "{body}");
     assert_eq!(body["data"]["clients"]["totalCount"], 0);
 }
+
+const SPARK: &str = "Spark Electric Co.";
+
+fn code_for(app: &TestApp, account: &str) -> String {
+    app.sandbox().issue_code(&app.account_id(account), &app.url("/auth/jobber/callback"))
+}
+
+fn code_exchanges(app: &TestApp) -> u64 {
+    app.sandbox().stats().token_requests.get("authorization_code").copied().unwrap_or(0)
+}
+
+async fn signed_in_to(app: &TestApp, client: &reqwest::Client) -> Option<String> {
+    let body: Value = client
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "{ connection { account { name } } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"]["connection"]["account"]["name"].as_str().map(str::to_owned)
+}
+
+/// The one-time token in a confirmation page.
+fn confirm_token(page: &str) -> String {
+    let start =
+        page.find(r#"name="token" value=""#).expect("a token field") + r#"name="token" value=""#.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn confirm(app: &TestApp, client: &reqwest::Client, token: &str, decision: &str) -> reqwest::Response {
+    client
+        .post(app.url("/auth/jobber/confirm"))
+        .header("origin", app.base.clone())
+        .form(&[("token", token), ("decision", decision)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_stateless_arrival_never_switches_a_signed_in_browser_silently() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    // The same account through the Manage App button: signed in at once.
+    let res =
+        app.client.get(app.url(&format!("/manage?code={}", code_for(&app, GREEN)))).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/manage");
+
+    // Another account's code, through the callback or the Manage App URL: a confirmation page
+    // that names the account and the user, and the browser stays where it was.
+    let mut tokens = Vec::new();
+    for path in ["/auth/jobber/callback?code=", "/manage?code="] {
+        let res = app.client.get(app.url(&format!("{path}{}", code_for(&app, SPARK)))).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Continue as Spark Electric Co.?"), "{page}");
+        assert!(page.contains("Sam Spark") && page.contains("sam@sparkelectric.example"), "{page}");
+        assert!(page.contains(GREEN), "names the account the browser is signed in to: {page}");
+        assert_eq!(signed_in_to(&app, &app.client).await.as_deref(), Some(GREEN), "{path}");
+        tokens.push(confirm_token(&page));
+    }
+
+    // Cancel keeps the session.
+    let res = confirm(&app, &app.client, &tokens[0], "cancel").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(signed_in_to(&app, &app.client).await.as_deref(), Some(GREEN));
+    // A cross-site POST of the form is refused, even with a valid token.
+    let res = app
+        .client
+        .post(app.url("/auth/jobber/confirm"))
+        .header("origin", "https://evil.example")
+        .form(&[("token", tokens[1].as_str()), ("decision", "continue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(signed_in_to(&app, &app.client).await.as_deref(), Some(GREEN));
+    // Continue switches; the token works once.
+    let res = confirm(&app, &app.client, &tokens[1], "continue").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/manage");
+    assert_eq!(signed_in_to(&app, &app.client).await.as_deref(), Some(SPARK));
+    let res = confirm(&app, &app.client, &tokens[1], "continue").await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("expired"));
+    let res = confirm(&app, &app.client, &tokens[0], "continue").await;
+    assert_eq!(res.status(), 400, "a cancelled arrival cannot be continued");
+}
+
+#[tokio::test]
+async fn a_stateless_arrival_during_a_pending_flow_asks_first() {
+    let app = TestApp::spawn().await;
+    // A browser that started Connect (its state cookie is pending) and is sent someone's code.
+    let res = app.client.get(app.url("/auth/jobber")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    for path in ["/auth/jobber/callback?code=", "/manage?code="] {
+        if path.starts_with("/manage") {
+            app.client.get(app.url("/auth/jobber")).send().await.unwrap();
+        }
+        let res = app.client.get(app.url(&format!("{path}{}", code_for(&app, SPARK)))).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Continue as Spark Electric Co.?"), "{page}");
+        assert_eq!(signed_in_to(&app, &app.client).await, None, "{path}");
+        assert_eq!(app.state.db.find_connection_by_account(&app.account_id(SPARK)).await.unwrap(), None);
+    }
+
+    // A fresh browser (no session, no pending flow) is connected at once, as before.
+    let fresh = crate::support::client();
+    let res = fresh
+        .get(app.url(&format!("/auth/jobber/callback?code={}", code_for(&app, SPARK))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/manage");
+    assert_eq!(signed_in_to(&app, &fresh).await.as_deref(), Some(SPARK));
+}
+
+#[tokio::test]
+async fn malformed_codes_are_refused_without_asking_jobber() {
+    let app = TestApp::spawn().await;
+    let long = "a".repeat(513);
+    for code in ["", "a%20b", "%3Cscript%3E", "abc%00", "a%2Bb%2F%3D", long.as_str()] {
+        for path in ["/auth/jobber/callback?code=", "/manage?code="] {
+            let res = app.client.get(app.url(&format!("{path}{code}"))).send().await.unwrap();
+            assert_eq!(res.status(), 303, "{path}{code}");
+            assert_eq!(res.headers()["location"], "/connect-error?reason=invalid_code", "{path}{code}");
+        }
+    }
+    assert_eq!(code_exchanges(&app), 0);
+    // A well-formed code of the maximum length is asked about.
+    let res = app
+        .client
+        .get(app.url(&format!("/auth/jobber/callback?code={}", "a".repeat(512))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/connect-error?reason=invalid_code");
+    assert_eq!(code_exchanges(&app), 1);
+}
+
+#[tokio::test]
+async fn code_exchanges_are_rate_limited_per_client_address() {
+    let app = TestApp::spawn().await;
+    let mut limited = 0;
+    for i in 0..60 {
+        let path = if i % 2 == 0 { "/auth/jobber/callback" } else { "/manage" };
+        let res =
+            crate::support::client().get(app.url(&format!("{path}?code=junk{i}"))).send().await.unwrap();
+        if res.status() == 429 {
+            limited += 1;
+            assert_eq!(res.headers()["retry-after"], "60");
+            assert!(res.text().await.unwrap().contains("Too many sign-in attempts"));
+        }
+    }
+    assert!(limited > 0, "no 429 in 60 exchanges");
+    let calls = code_exchanges(&app);
+    assert!(calls <= 20, "{calls} token calls for 60 junk codes");
+
+    // X-Forwarded-For is ignored unless a proxy is trusted...
+    let res = crate::support::client()
+        .get(app.url("/auth/jobber/callback?code=junk"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    // ...and then the last entry (the proxy's) is the client.
+    let proxied = TestApp::builder().env("TRUST_PROXY_HEADERS", "true").spawn().await;
+    for i in 0..30 {
+        let _ = crate::support::client()
+            .get(proxied.url(&format!("/auth/jobber/callback?code=junk{i}")))
+            .header("x-forwarded-for", "198.51.100.7, 203.0.113.1")
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = crate::support::client()
+        .get(proxied.url("/auth/jobber/callback?code=junk"))
+        .header("x-forwarded-for", "203.0.113.1, 203.0.113.2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "another client address has its own allowance");
+}
