@@ -6,7 +6,7 @@ use async_graphql::{Context, Subscription as SubscriptionDerive};
 use futures::{Stream, StreamExt};
 
 use super::{
-    RequestCtx,
+    RequestCtx, SocketBudget, SubscriptionSlot,
     types::{Connection, SyncResourceStatus},
 };
 use crate::{error::GqlResultExt, state::AppState};
@@ -22,11 +22,17 @@ const POLL: Duration = Duration::from_secs(2);
 impl Subscription {
     /// Emits the connection whenever it changes; null once it is gone (e.g. disconnected from
     /// Jobber's Marketplace), after which the stream ends.
-    async fn connection_changed(&self, ctx: &Context<'_>) -> impl Stream<Item = Option<Connection>> + use<> {
+    async fn connection_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Option<Connection>> + use<>, async_graphql::Error> {
+        let slot = slot(ctx)?;
         let state = ctx.data_unchecked::<AppState>().clone();
         let session = ctx.data_unchecked::<RequestCtx>().session.clone();
         // State: (last value sent, finished). The first read is immediate; later ones poll.
-        futures::stream::unfold((None::<Option<Connection>>, false), move |(last, finished)| {
+        Ok(futures::stream::unfold((None::<Option<Connection>>, false), move |(last, finished)| {
+            // Captured, so the socket's slot is held for as long as the stream lives.
+            let _slot = &slot;
             let (state, session) = (state.clone(), session.clone());
             async move {
                 if finished {
@@ -57,7 +63,7 @@ impl Subscription {
                 }
             }
         })
-        .boxed()
+        .boxed())
     }
 
     /// Sync progress of the signed-in merchant's account: the same as `syncStatus`, sent first at
@@ -68,10 +74,13 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Vec<SyncResourceStatus>> + use<>, async_graphql::Error> {
         let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?.clone();
+        let slot = slot(ctx)?;
         let state = ctx.data_unchecked::<AppState>().clone();
         // State: the last value sent, and when the session was last found alive.
         let start = (None::<Vec<SyncResourceStatus>>, tokio::time::Instant::now());
         Ok(futures::stream::unfold(start, move |(last, checked)| {
+            // Captured, so the socket's slot is held for as long as the stream lives.
+            let _slot = &slot;
             let (state, session) = (state.clone(), session.clone());
             async move {
                 let mut checked = checked;
@@ -110,6 +119,12 @@ impl Subscription {
         })
         .boxed())
     }
+}
+
+/// A slot on the socket's subscription budget (none outside a WebSocket, e.g. in tests of the
+/// schema), held by the subscription's stream.
+fn slot(ctx: &Context<'_>) -> Result<Option<SubscriptionSlot>, async_graphql::Error> {
+    ctx.data_opt::<SocketBudget>().map(SocketBudget::acquire).transpose().gql()
 }
 
 /// How often a live subscription re-checks its session (it ends within this plus one poll of the

@@ -122,12 +122,29 @@ async fn graphql_ws(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let ctx = request_ctx(&state, &headers).await?;
+    let socket = match &ctx.session {
+        Some(session) => match state.sessions.open_socket(session.id, crate::api::MAX_SOCKETS_PER_SESSION) {
+            Some(slot) => Some(slot),
+            None => {
+                let message = format!(
+                    "Too many open subscription sockets for this session: at most {}.",
+                    crate::api::MAX_SOCKETS_PER_SESSION
+                );
+                return Ok((StatusCode::TOO_MANY_REQUESTS, message).into_response());
+            }
+        },
+        None => None,
+    };
     Ok(upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
             let mut data = Data::default();
             data.insert(ctx);
-            GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve()
+            data.insert(crate::api::SocketBudget::default());
+            async move {
+                GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve().await;
+                drop(socket);
+            }
         })
         .into_response())
 }

@@ -919,3 +919,93 @@ async fn code_exchanges_are_rate_limited_per_client_address() {
         .unwrap();
     assert_eq!(res.status(), 303, "another client address has its own allowance");
 }
+
+async fn open_socket(app: &TestApp, cookie: &str) -> Result<Socket, u16> {
+    let mut req = app.url("/graphql/ws").replace("http", "ws").into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((mut ws, _)) => {
+            ws.send(Message::text(json!({"type": "connection_init"}).to_string())).await.unwrap();
+            assert_eq!(next_message(&mut ws).await.unwrap()["type"], "connection_ack");
+            Ok(ws)
+        }
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(err) => panic!("{err}"),
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_and_sockets_are_capped() {
+    let app = TestApp::spawn().await;
+    app.connect(GREEN).await;
+    let cookie = session_cookie(&app, GREEN).await;
+
+    // At most 10 subscriptions at once on one socket.
+    let mut ws = open_socket(&app, &cookie).await.unwrap();
+    for id in 1..=11 {
+        let query = "subscription { syncProgress { resource } }";
+        ws.send(Message::text(
+            json!({"id": id.to_string(), "type": "subscribe", "payload": {"query": query}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    }
+    // They start concurrently: whichever comes eleventh is refused.
+    let (mut running, mut refused) = (Vec::new(), Vec::new());
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while running.len() + refused.len() < 11 {
+            let v = next_message(&mut ws).await.expect("the socket stayed open");
+            let id = v["id"].as_str().unwrap().to_owned();
+            if v["type"] != "next" || running.contains(&id) || refused.contains(&id) {
+                continue;
+            }
+            if v["payload"]["errors"].is_array() {
+                assert!(v.to_string().contains("Too many subscriptions"), "{v}");
+                refused.push(id);
+            } else {
+                running.push(id);
+            }
+        }
+    })
+    .await
+    .expect("an answer to each subscription");
+    assert_eq!((running.len(), refused.len()), (10, 1), "{running:?} {refused:?}");
+    // Completing one frees its slot.
+    ws.send(Message::text(json!({"id": running[0], "type": "complete"}).to_string())).await.unwrap();
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let query = "subscription { syncProgress { resource } }";
+        let id = uuid::Uuid::new_v4().to_string();
+        ws.send(Message::text(
+            json!({"id": id, "type": "subscribe", "payload": {"query": query}}).to_string(),
+        ))
+        .await
+        .unwrap();
+        let v = loop {
+            let v = next_message(&mut ws).await.expect("the socket stayed open");
+            if v["id"] == id.as_str() {
+                break v;
+            }
+        };
+        if v["type"] == "next" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < until, "no slot was freed: {v}");
+    }
+
+    // At most 5 sockets per session: the sixth upgrade is refused, another session's is not.
+    let mut sockets = vec![ws];
+    for _ in 0..4 {
+        sockets.push(open_socket(&app, &cookie).await.unwrap());
+    }
+    assert_eq!(open_socket(&app, &cookie).await.err(), Some(429));
+    let other = session_cookie(&app, GREEN).await;
+    assert!(open_socket(&app, &other).await.is_ok());
+    // Closing one lets a new one in.
+    drop(sockets.pop());
+    eventually(Duration::from_secs(10), "a freed socket slot", || async {
+        open_socket(&app, &cookie).await.ok().map(|_| ())
+    })
+    .await;
+}
