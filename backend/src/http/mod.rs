@@ -35,9 +35,7 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(spa::service(&state.config.spa_dir))
         // Extractors that buffer (forms, the webhook's own larger limit aside) stop here.
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(middleware::from_fn_with_state(state.config.http.request_timeout, security::request_timeout))
-        .layer(middleware::from_fn_with_state(state.clone(), security::check_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .layer(middleware::from_fn_with_state(security::EdgeSettings::new(&state), security::edge))
         .layer(middleware::from_fn(track_metrics))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings can carry OAuth codes.

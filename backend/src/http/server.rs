@@ -65,7 +65,6 @@ pub async fn serve(
             tokio::spawn(refuse(stream));
             continue;
         };
-        let _ = stream.set_nodelay(true);
         let service = app.clone().map_request(move |req: hyper::Request<Incoming>| {
             let mut req = req.map(Body::new);
             req.extensions_mut().insert(ConnectInfo(remote));
