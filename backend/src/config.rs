@@ -77,6 +77,31 @@ pub struct Config {
     pub support_url: Option<Url>,
     /// `PRIVACY_URL`: the privacy policy (linked from every page; hidden when unset).
     pub privacy_url: Option<Url>,
+    /// Limits of the HTTP edge: timeouts, connections, code-exchange rate.
+    pub http: HttpSettings,
+}
+
+/// Limits of the HTTP edge (see the README's Security section).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `HTTP_HEADER_TIMEOUT_SECS`: a client that has not sent complete request headers this long
+    /// after connecting, or after its previous answer (an idle keep-alive connection), is
+    /// disconnected (default 10).
+    pub header_timeout: Duration,
+    /// `HTTP_REQUEST_TIMEOUT_SECS`: the longest an ordinary request (not a WebSocket) may take,
+    /// body upload included; past it the answer is 503 (default 30).
+    pub request_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS`: open HTTP connections served at once; past it a new connection
+    /// gets a 503 and is closed (default 512).
+    pub max_connections: usize,
+    /// `TRUST_PROXY_HEADERS`: take the client address from the last `X-Forwarded-For` entry
+    /// (only behind a proxy that sets it; default false: the peer address).
+    pub trust_proxy_headers: bool,
+    /// `OAUTH_EXCHANGES_PER_MINUTE`: OAuth code exchanges a client address may start per minute
+    /// (default 10).
+    pub oauth_exchanges_per_minute: u32,
+    /// `OAUTH_EXCHANGE_BURST`: code exchanges allowed at once before the rate applies (default 5).
+    pub oauth_exchange_burst: u32,
 }
 
 /// How the sync of merchant data is scheduled and paged.
@@ -177,6 +202,14 @@ impl Config {
         let bind_addr =
             parse(&var, "BIND_ADDR", "127.0.0.1:8080", "a socket address such as 127.0.0.1:8080")?;
         let app_base_url = parse_url(&var, "APP_BASE_URL", "http://127.0.0.1:8080")?;
+        if app_env == AppEnv::Production && app_base_url.scheme() != "https" {
+            // Cookies are `Secure` and HSTS is sent only over https.
+            return Err(invalid(
+                "APP_BASE_URL",
+                app_base_url.as_str(),
+                "an https URL in production (cookies must be Secure)",
+            ));
+        }
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".to_owned()));
         let database_url = match var("DATABASE_URL") {
             None => format!("sqlite://{}?mode=rwc", data_dir.join("app.db").display()),
@@ -288,10 +321,30 @@ impl Config {
             },
         };
 
+        let http = HttpSettings {
+            header_timeout: Duration::from_secs(
+                parse::<u64>(&var, "HTTP_HEADER_TIMEOUT_SECS", "10", "a whole number of seconds")?.max(1),
+            ),
+            request_timeout: Duration::from_secs(
+                parse::<u64>(&var, "HTTP_REQUEST_TIMEOUT_SECS", "30", "a whole number of seconds")?.max(1),
+            ),
+            max_connections: parse::<usize>(&var, "HTTP_MAX_CONNECTIONS", "512", "a whole number")?.max(1),
+            trust_proxy_headers: parse_bool(&var, "TRUST_PROXY_HEADERS", false)?,
+            oauth_exchanges_per_minute: parse::<u32>(
+                &var,
+                "OAUTH_EXCHANGES_PER_MINUTE",
+                "10",
+                "a whole number",
+            )?
+            .max(1),
+            oauth_exchange_burst: parse::<u32>(&var, "OAUTH_EXCHANGE_BURST", "5", "a whole number")?.max(1),
+        };
+
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;
         let privacy_url = var("PRIVACY_URL").map(|_| parse_url(&var, "PRIVACY_URL", "")).transpose()?;
 
         Ok(Self {
+            http,
             support_url,
             privacy_url,
             sync,
@@ -323,6 +376,37 @@ impl Config {
     /// GraphiQL is served in development, and in production only when asked for.
     pub fn playground_enabled(&self) -> bool {
         !self.is_production() || self.graphql_playground
+    }
+
+    /// Introspection and "Did you mean …" suggestions: with the playground (development, or
+    /// production with `GRAPHQL_PLAYGROUND=true`), off otherwise.
+    pub fn introspection_enabled(&self) -> bool {
+        self.playground_enabled()
+    }
+
+    /// The origin browsers send for pages of this app (`APP_BASE_URL`'s scheme, host and port).
+    pub fn app_origin(&self) -> String {
+        self.app_base_url.origin().ascii_serialization()
+    }
+
+    /// Origins whose browser requests may change state: the app's own, and in development the
+    /// Vite dev server's (`npm run dev`).
+    pub fn allowed_origins(&self) -> Vec<String> {
+        let mut origins = vec![self.app_origin()];
+        if !self.is_production() {
+            origins.extend(DEV_SERVER_ORIGINS.iter().map(|o| (*o).to_owned()));
+        }
+        origins
+    }
+}
+
+/// The Vite dev server (`npm run dev`), allowed as an origin in development only.
+const DEV_SERVER_ORIGINS: &[&str] = &["http://127.0.0.1:5173", "http://localhost:5173"];
+
+impl Config {
+    /// True when `APP_BASE_URL` is https (cookies `Secure`, HSTS sent).
+    pub fn is_https(&self) -> bool {
+        self.app_base_url.scheme() == "https"
     }
 }
 
@@ -411,12 +495,26 @@ mod tests {
     }
 
     #[test]
+    fn production_requires_https() {
+        let err =
+            config(&[("APP_ENV", "production"), ("APP_BASE_URL", "http://app.example.com")]).unwrap_err();
+        assert_eq!(err.var, "APP_BASE_URL");
+        assert!(config(&[("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")]).is_ok());
+    }
+
+    #[test]
+    fn allowed_origins_are_the_app_and_in_development_vite() {
+        let dev = config(&[("APP_BASE_URL", "http://127.0.0.1:8080/x")]).unwrap();
+        assert_eq!(dev.allowed_origins()[0], "http://127.0.0.1:8080");
+        assert!(dev.allowed_origins().contains(&"http://localhost:5173".to_owned()));
+        let prod = config(&[("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")]).unwrap();
+        assert_eq!(prod.allowed_origins(), vec!["https://app.example.com".to_owned()]);
+    }
+
+    #[test]
     fn production_hides_the_playground_unless_asked() {
-        assert!(!config(&[("APP_ENV", "production")]).unwrap().playground_enabled());
-        assert!(
-            config(&[("APP_ENV", "production"), ("GRAPHQL_PLAYGROUND", "true")])
-                .unwrap()
-                .playground_enabled()
-        );
+        let prod = [("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")];
+        assert!(!config(&prod).unwrap().playground_enabled());
+        assert!(config(&[prod[0], prod[1], ("GRAPHQL_PLAYGROUND", "true")]).unwrap().playground_enabled());
     }
 }

@@ -113,7 +113,9 @@ impl From<crate::webhooks::list::ListError> for AppError {
 impl From<crate::sync::status::BrowseError> for AppError {
     fn from(e: crate::sync::status::BrowseError) -> Self {
         match e {
-            crate::sync::status::BrowseError::BadCursor => Self::BadUserInput(e.to_string()),
+            crate::sync::status::BrowseError::BadCursor | crate::sync::status::BrowseError::SearchTooLong => {
+                Self::BadUserInput(e.to_string())
+            }
             crate::sync::status::BrowseError::Db(db) => db.into(),
         }
     }

@@ -5,7 +5,7 @@
 //! - [`db`]: sea-orm storage (SQLite or PostgreSQL) and entities; [`migrations`] crate for schema.
 //! - [`http`]: REST routes (health, OAuth, webhooks, SPA) and the GraphQL endpoints.
 //! - [`api`]: OUR GraphQL schema (queries, mutations, subscriptions, types).
-//! - [`connect`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
+//! - [`connect`], [`arrivals`], [`sessions`], [`tokens`], [`lifecycle`], [`webhooks`], [`sync`]: business areas;
 //!   each takes the narrow services it needs, never the whole [`state::AppState`].
 //! - [`worker`]: the one background-worker loop and backoff.
 //! - [`ops`]: retention (`prune`) and SQLite backups.
@@ -15,6 +15,7 @@
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
 
 pub mod api;
+pub mod arrivals;
 pub mod config;
 pub mod connect;
 pub mod db;
@@ -81,7 +82,11 @@ pub async fn serve(
     let sync_tasks = sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let limits = http::server::ServerLimits {
+        header_timeout: state.config.http.header_timeout,
+        max_connections: state.config.http.max_connections,
+    };
+    let server = http::server::serve(listener, app, limits, async move {
         shutdown.await;
         let _ = tx.send(());
     });

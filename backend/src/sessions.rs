@@ -5,7 +5,11 @@
 //! and disconnect bumps the generation, so a session dies with its connection instance and stays
 //! dead after a reconnect.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use axum::http::HeaderMap;
 use axum_extra::extract::{
@@ -45,13 +49,51 @@ pub struct Sessions {
     key: Key,
     ttl: chrono::Duration,
     secure: bool,
+    /// Open WebSockets per session id, in this process.
+    sockets: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+/// One open WebSocket of a session, counted until dropped.
+pub struct SocketSlot {
+    sockets: Arc<Mutex<HashMap<i64, usize>>>,
+    session_id: i64,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = sockets.get_mut(&self.session_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                sockets.remove(&self.session_id);
+            }
+        }
+    }
 }
 
 impl Sessions {
     /// Sessions over `db`, signing cookies with `key`, living `ttl`; `secure` cookies when the app
     /// is served over https.
     pub fn new(db: Db, key: Key, ttl: Duration, secure: bool) -> Self {
-        Self { db, key, ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12)), secure }
+        Self {
+            db,
+            key,
+            ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12)),
+            secure,
+            sockets: Arc::default(),
+        }
+    }
+
+    /// Counts one more open WebSocket for `session_id`, or `None` when it already has `max` open
+    /// in this process (a socket each costs a task and periodic reads).
+    pub fn open_socket(&self, session_id: i64, max: usize) -> Option<SocketSlot> {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = sockets.entry(session_id).or_default();
+        if *open >= max {
+            return None;
+        }
+        *open += 1;
+        Some(SocketSlot { sockets: self.sockets.clone(), session_id })
     }
 
     /// The cookie-signing key.

@@ -7,8 +7,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Config, db::Db, jobber::Jobber, keys::Keys, sessions::Sessions, sync::SyncService,
-    tokens::TokenService, webhooks::ingest::Inbox,
+    arrivals::Arrivals, config::Config, db::Db, jobber::Jobber, keys::Keys, sessions::Sessions,
+    sync::SyncService, tokens::TokenService, webhooks::ingest::Inbox,
 };
 
 /// Cheap-to-clone handle on everything a request may need.
@@ -27,6 +27,8 @@ pub struct Inner {
     pub inbox: Inbox,
     pub sync: SyncService,
     pub metrics: PrometheusHandle,
+    /// The code-exchange rate limit and the OAuth arrivals awaiting confirmation.
+    pub arrivals: Arrivals,
     pub started_at: Instant,
     /// Fired on shutdown: background workers stop.
     pub shutdown: CancellationToken,
@@ -50,6 +52,8 @@ impl AppState {
             config.app_base_url.scheme() == "https",
         );
         let sync = SyncService::new(db.clone(), tokens.clone(), config.sync.clone(), config.data_retention);
+        let arrivals =
+            Arrivals::new(config.http.oauth_exchanges_per_minute, config.http.oauth_exchange_burst);
         Self(Arc::new(Inner {
             config,
             db,
@@ -60,6 +64,7 @@ impl AppState {
             inbox,
             sync,
             metrics,
+            arrivals,
             started_at: Instant::now(),
             shutdown: CancellationToken::new(),
         }))

@@ -22,6 +22,52 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 pub const MAX_DEPTH: usize = 16;
 /// Largest complexity accepted (each field counts 1, lists multiply by their `first`).
 pub const MAX_COMPLEXITY: usize = 2_000;
+/// Most fields selected at the root of one operation (aliases count: each runs its resolver).
+pub const MAX_ROOT_FIELDS: usize = 100;
+/// Most subscriptions running at once on one WebSocket.
+pub const MAX_SUBSCRIPTIONS_PER_SOCKET: usize = 10;
+/// Most WebSockets one session may hold open (per app instance).
+pub const MAX_SOCKETS_PER_SESSION: usize = 5;
+
+/// The subscriptions running on one WebSocket, put in the socket's data by the HTTP layer; each
+/// subscription holds a [`SubscriptionSlot`] for as long as its stream lives.
+#[derive(Clone, Default)]
+pub struct SocketBudget(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+/// One running subscription, counted until its stream is dropped.
+pub struct SubscriptionSlot(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl SocketBudget {
+    /// A slot for one more subscription, or a `BAD_USER_INPUT` error past
+    /// [`MAX_SUBSCRIPTIONS_PER_SOCKET`].
+    pub fn acquire(&self) -> Result<SubscriptionSlot, crate::error::AppError> {
+        use std::sync::atomic::Ordering;
+        let taken = self.0.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < MAX_SUBSCRIPTIONS_PER_SOCKET).then_some(n + 1)
+        });
+        match taken {
+            Ok(_) => Ok(SubscriptionSlot(self.0.clone())),
+            Err(_) => Err(crate::error::AppError::BadUserInput(format!(
+                "Too many subscriptions on this socket: at most {MAX_SUBSCRIPTIONS_PER_SOCKET}. Complete one first."
+            ))),
+        }
+    }
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Largest `first` of a list field.
+pub const MAX_PAGE: i32 = 100;
+
+/// The complexity of a list field: what one item selects, times the items asked for. `first`
+/// is capped at [`MAX_PAGE`] here so that a larger one gets the argument's own clear error.
+fn list_complexity(first: i32, child_complexity: usize) -> usize {
+    usize::try_from(first.clamp(1, MAX_PAGE)).unwrap_or(1) * child_complexity.max(1) + 1
+}
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation, Subscription)
@@ -32,7 +78,13 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// Builds the schema around the app state.
 pub fn schema(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    let mut builder = builder();
+    if !state.config.introspection_enabled() {
+        // Production without the playground: the schema is not for browsing, and "Did you
+        // mean …" would spell it out field by field.
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.data(state).finish()
 }
 
 /// The SDL, as committed in `backend/schema.graphql` (the frontend's codegen reads it).

@@ -64,7 +64,9 @@ impl BaseQuery {
         Ok(state.db.find_connection(id).await.gql()?.map(PreviousConnection::from))
     }
 
-    /// Webhook deliveries received for the signed-in merchant's account, newest first.
+    /// Webhook deliveries received for the signed-in merchant's account, newest first. `first`:
+    /// 1 to 100 (default 20).
+    #[graphql(complexity = "super::list_complexity(first, child_complexity)")]
     async fn webhook_events(
         &self,
         ctx: &Context<'_>,
@@ -99,6 +101,9 @@ macro_rules! resource_query {
         #[Object]
         impl $query {
             #[doc = $doc]
+            ///
+            /// `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+            #[graphql(complexity = "super::list_complexity(first, child_complexity)")]
             async fn $field(
                 &self,
                 ctx: &Context<'_>,

@@ -16,7 +16,6 @@ pub enum Action<'a> {
     /// A link styled as a button.
     Link { label: &'a str, href: &'a str, primary: bool },
     /// A same-origin POST with hidden fields, as a button.
-    #[expect(dead_code, reason = "the account-switch confirmation page posts; it lands next")]
     Post { label: &'a str, action: &'a str, fields: &'a [(&'a str, &'a str)], primary: bool },
 }
 

@@ -1,6 +1,7 @@
 //! Key material: the token keyring (AES-256-GCM at rest, [`crypto`]) and the cookie-signing key.
 //!
-//! Production refuses to start without `TOKEN_ENCRYPTION_KEY` and `SESSION_SECRET`. In
+//! Production refuses to start without `TOKEN_ENCRYPTION_KEY` and `SESSION_SECRET`, or with one
+//! that is low-entropy (a placeholder such as all zeros or `aaaa…`). In
 //! development, missing keys are generated once and kept in `DATA_DIR/dev-keys.json` (mode 0600)
 //! with a warning, so restarts keep sessions and tokens readable.
 
@@ -52,6 +53,11 @@ impl Keys {
                 )
             }
         };
+        if config.is_production() {
+            let raw = B64.decode(token_key.expose_secret().trim()).unwrap_or_default();
+            refuse_low_entropy("TOKEN_ENCRYPTION_KEY", &raw)?;
+            refuse_low_entropy("SESSION_SECRET", session_secret.expose_secret().as_bytes())?;
+        }
         let current = TokenKey::from_base64(&token_key)
             .map_err(|e| anyhow::anyhow!("invalid TOKEN_ENCRYPTION_KEY: {e}"))?;
         let previous = s
@@ -66,6 +72,23 @@ impl Keys {
         }
         Ok(Self { tokens: TokenKeyring { current, previous }, cookies: Key::from(&Sha512::digest(secret)) })
     }
+}
+
+/// Fewest distinct byte values a production secret may have. Random keys have about 30 of their
+/// 32 bytes distinct (base64 text about 26); a key made of one or a few repeated symbols (an
+/// all-zero key, `aaaa…`, `abab…`) is a placeholder, not a secret.
+const MIN_DISTINCT_BYTES: usize = 8;
+
+/// Refuses a secret that is obviously not random, naming the variable.
+fn refuse_low_entropy(var: &str, secret: &[u8]) -> anyhow::Result<()> {
+    let distinct = secret.iter().collect::<std::collections::BTreeSet<_>>().len();
+    if distinct < MIN_DISTINCT_BYTES {
+        anyhow::bail!(
+            "invalid {var}: it is low-entropy ({distinct} distinct byte values); \
+             generate a random one with `openssl rand -base64 32`"
+        );
+    }
+    Ok(())
 }
 
 fn load_or_create_dev_keys(dir: &Path) -> anyhow::Result<DevKeys> {
@@ -89,4 +112,18 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     opts.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_entropy_secrets_are_refused_by_name() {
+        let err = refuse_low_entropy("SESSION_SECRET", &[b'a'; 32]).unwrap_err();
+        assert!(err.to_string().contains("SESSION_SECRET"), "{err}");
+        assert!(refuse_low_entropy("TOKEN_ENCRYPTION_KEY", &[0; 32]).is_err());
+        assert!(refuse_low_entropy("SESSION_SECRET", &b"abcabcabcabcabcabcabcabcabcabcab"[..]).is_err());
+        assert!(refuse_low_entropy("SESSION_SECRET", b"0123456789abcdef0123456789abcdef").is_ok());
+    }
 }

@@ -222,6 +222,8 @@ pub async fn request(
 pub enum BrowseError {
     #[error("`after` is not a cursor from this API")]
     BadCursor,
+    #[error("`search` is too long: at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words")]
+    SearchTooLong,
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
@@ -261,6 +263,11 @@ fn encode_cursor(offset: u64) -> String {
     B64.encode(format!("o:{offset}"))
 }
 
+/// Longest `search` accepted, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// Most words in a `search` (every word is one more condition of the query).
+pub const MAX_SEARCH_WORDS: usize = 10;
+
 /// A page of the account's live items of `R`, `first` (1–100) after `after`, optionally searched.
 pub async fn browse<R: Synced>(
     db: &Db,
@@ -269,6 +276,11 @@ pub async fn browse<R: Synced>(
     after: Option<&str>,
     search: Option<&str>,
 ) -> Result<Browsed<R::Item>, BrowseError> {
+    if search.is_some_and(|s| {
+        s.chars().count() > MAX_SEARCH_CHARS || s.split_whitespace().count() > MAX_SEARCH_WORDS
+    }) {
+        return Err(BrowseError::SearchTooLong);
+    }
     let offset = decode_cursor(after)?;
     let limit = first.clamp(1, 100);
     let (rows, total) = records::browse(db.reader(), account_id, R::RESOURCE, search, offset, limit).await?;

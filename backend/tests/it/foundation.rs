@@ -30,6 +30,7 @@ async fn readyz_is_503_until_migrations_are_applied() {
     // Production does not migrate at startup: `jobber-app migrate` does.
     let app = TestApp::builder()
         .env("APP_ENV", "production")
+        .env("APP_BASE_URL", "https://fieldsync.example.com")
         .env("JOBBER_CLIENT_ID", "id")
         .env("JOBBER_CLIENT_SECRET", "secret")
         .env("TOKEN_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
@@ -136,6 +137,7 @@ async fn playground_off_in_production_unless_asked() {
     let prod = |playground: &'static str| {
         TestApp::builder()
             .env("APP_ENV", "production")
+            .env("APP_BASE_URL", "https://fieldsync.example.com")
             .env("GRAPHQL_PLAYGROUND", playground)
             .env("JOBBER_CLIENT_ID", "id")
             .env("JOBBER_CLIENT_SECRET", "secret")
@@ -284,6 +286,7 @@ async fn production_refuses_to_start_without_credentials_or_keys() {
         cmd.arg("serve")
             .env_clear()
             .env("APP_ENV", "production")
+            .env("APP_BASE_URL", "https://fieldsync.example.com")
             .env("DATA_DIR", dir.path())
             .env("BIND_ADDR", "127.0.0.1:0")
             .env("DATABASE_URL", format!("sqlite://{}/app.db?mode=rwc", dir.path().display()))

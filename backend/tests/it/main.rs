@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` points at a server (each test then gets a fresh database).
 
 mod connect;
+mod edge;
 mod fleet;
 mod foundation;
 mod merchant;

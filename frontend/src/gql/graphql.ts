@@ -347,13 +347,25 @@ export type Query = {
   __typename?: 'Query';
   /** Facts about this deployment. */
   appInfo: AppInfo;
-  /** The merchant's synced clients, by name. `search` matches names, emails, phones and addresses (every word must match). */
+  /**
+   * The merchant's synced clients, by name. `search` matches names, emails, phones and addresses (every word must match).
+   *
+   * `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+   */
   clients: ClientConnection;
   /** The signed-in merchant's connection; null while the browser has no session. */
   connection: Maybe<Connection>;
-  /** The merchant's synced invoices, newest number first. `search` matches the subject, `#number` and the client's name. */
+  /**
+   * The merchant's synced invoices, newest number first. `search` matches the subject, `#number` and the client's name.
+   *
+   * `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+   */
   invoices: InvoiceConnection;
-  /** The merchant's synced jobs, newest number first. `search` matches the title, `#number` and the client's name. */
+  /**
+   * The merchant's synced jobs, newest number first. `search` matches the title, `#number` and the client's name.
+   *
+   * `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+   */
   jobs: JobConnection;
   /**
    * For a browser without a live session: the connection it was last signed in to
@@ -362,13 +374,24 @@ export type Query = {
    * browser has a live session (use `connection`) or has never signed in.
    */
   previousConnection: Maybe<PreviousConnection>;
-  /** The merchant's synced properties, by address. `search` matches the address and the client's name. */
+  /**
+   * The merchant's synced properties, by address. `search` matches the address and the client's name.
+   *
+   * `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+   */
   properties: PropertyConnection;
-  /** The merchant's synced quotes, newest number first. `search` matches the title, `#number` and the client's name. */
+  /**
+   * The merchant's synced quotes, newest number first. `search` matches the title, `#number` and the client's name.
+   *
+   * `first`: 1 to 100 (default 20). `search`: at most 200 characters and 10 words.
+   */
   quotes: QuoteConnection;
   /** Sync progress of each resource of the signed-in merchant's account. */
   syncStatus: Array<SyncResourceStatus>;
-  /** Webhook deliveries received for the signed-in merchant's account, newest first. */
+  /**
+   * Webhook deliveries received for the signed-in merchant's account, newest first. `first`:
+   * 1 to 100 (default 20).
+   */
   webhookEvents: WebhookEventConnection;
 };
 
@@ -456,7 +479,8 @@ export type Subscription = {
   connectionChanged: Maybe<Connection>;
   /**
    * Sync progress of the signed-in merchant's account: the same as `syncStatus`, sent first at
-   * once and then whenever it changes.
+   * once and then whenever it changes. Ends (`complete`) within a few seconds of the session
+   * ending: logout, disconnect (ours or Jobber's), expiry, or a newer connection.
    */
   syncProgress: Array<SyncResourceStatus>;
 };

@@ -1,0 +1,147 @@
+//! Defences every request passes through (see the README's Security section), in one middleware
+//! ([`edge`]): the origin check on state-changing requests and WebSocket upgrades, the
+//! whole-request timeout, and security headers on every answer.
+//!
+//! This module decides about requests from their headers only; it knows no route but the ones it
+//! exempts, and it never reads a body.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::state::AppState;
+
+/// The Content-Security-Policy of the SPA and the server-rendered pages: nothing inline, nothing
+/// from another origin, never framed. The frontend's browser tests hold the built SPA to exactly
+/// this policy (`frontend/e2e/csp.e2e.ts`, `CONTRACT_CSP`). A route that needs another policy
+/// (the GraphiQL playground) sets its own header: [`edge`] only fills in a missing one.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; \
+form-action 'self'; object-src 'none'; img-src 'self' data:; font-src 'self' data:; style-src 'self'; \
+connect-src 'self'";
+
+/// Sent everywhere: the full URL stays on our origin; other origins get the origin only.
+pub const REFERRER_POLICY: &str = "strict-origin-when-cross-origin";
+
+/// Sent when `APP_BASE_URL` is https: browsers use https for a year.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// What the edge middleware needs, computed once when the router is built.
+#[derive(Clone)]
+pub struct EdgeSettings {
+    /// Origins whose browser requests may change state (see [`Config::allowed_origins`]).
+    ///
+    /// [`Config::allowed_origins`]: crate::config::Config::allowed_origins
+    pub allowed_origins: std::sync::Arc<[String]>,
+    /// Send `Strict-Transport-Security` (`APP_BASE_URL` is https).
+    pub hsts: bool,
+    /// The whole-request timeout for ordinary requests.
+    pub request_timeout: Duration,
+}
+
+impl EdgeSettings {
+    /// The settings for `state`'s configuration.
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            allowed_origins: state.config.allowed_origins().into(),
+            hsts: state.config.is_https(),
+            request_timeout: state.config.http.request_timeout,
+        }
+    }
+}
+
+/// The edge in one middleware (one layer costs less per request than three):
+///
+/// 1. **Origin check** (CSRF defence beside `SameSite=Lax` cookies): every request that is not
+///    GET/HEAD/OPTIONS, and every WebSocket upgrade, must come from one of our origins when the
+///    browser says where it comes from; requests that send neither `Origin` nor `Sec-Fetch-Site`
+///    (curl, server-side clients, Jobber's webhooks) pass.
+/// 2. **Whole-request timeout** for ordinary requests, body upload included: past it the handler
+///    is dropped and the answer is 503. WebSocket upgrades are exempt (a subscription lives as
+///    long as its socket); tower-http's `TimeoutLayer` cannot exempt one route of a merged
+///    router, hence `tokio::time::timeout` here.
+/// 3. **Security headers** on every answer (refusals included), each only where the route did not
+///    set its own.
+pub async fn edge(State(edge): State<EdgeSettings>, req: Request, next: Next) -> Response {
+    let upgrade = is_websocket_upgrade(req.headers());
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let refused = if safe && !upgrade { None } else { cross_origin(req.headers(), &edge.allowed_origins) };
+    let mut res = if let Some(reason) = refused {
+        tracing::info!(reason, method = %req.method(), path = %req.uri().path(), "cross-origin request refused");
+        metrics::counter!("http_cross_origin_refused_total").increment(1);
+        let mut res = (StatusCode::FORBIDDEN, "Cross-origin request refused.\n").into_response();
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    } else if upgrade {
+        next.run(req).await
+    } else {
+        match tokio::time::timeout(edge.request_timeout, next.run(req)).await {
+            Ok(res) => res,
+            Err(_) => {
+                tracing::warn!(limit_secs = edge.request_timeout.as_secs(), "request timed out");
+                (StatusCode::SERVICE_UNAVAILABLE, "The request took too long.\n").into_response()
+            }
+        }
+    };
+    let headers = res.headers_mut();
+    let defaults = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, REFERRER_POLICY),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    ];
+    for (name, value) in defaults {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if edge.hsts {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    }
+    res
+}
+
+/// Why the request is cross-origin, or `None` when it may proceed.
+fn cross_origin(headers: &HeaderMap, allowed: &[String]) -> Option<&'static str> {
+    let fetch_site = headers.get("sec-fetch-site").map(HeaderValue::as_bytes);
+    if fetch_site.is_some_and(|v| v.eq_ignore_ascii_case(b"cross-site")) {
+        return Some("sec-fetch-site cross-site");
+    }
+    let origin = headers.get(header::ORIGIN)?;
+    let origin = origin.to_str().unwrap_or("null").trim();
+    if origin.eq_ignore_ascii_case("null") {
+        return Some("origin null");
+    }
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) { None } else { Some("foreign origin") }
+}
+
+/// True for an HTTP/1.1 WebSocket upgrade request.
+pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers.get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    #[test]
+    fn origins() {
+        let allowed = vec!["https://app.example.com".to_owned()];
+        assert_eq!(cross_origin(&headers(&[]), &allowed), None);
+        assert_eq!(cross_origin(&headers(&[("origin", "https://app.example.com")]), &allowed), None);
+        assert_eq!(cross_origin(&headers(&[("sec-fetch-site", "same-origin")]), &allowed), None);
+        assert!(cross_origin(&headers(&[("origin", "https://evil.example")]), &allowed).is_some());
+        assert!(cross_origin(&headers(&[("origin", "null")]), &allowed).is_some());
+        assert!(cross_origin(&headers(&[("sec-fetch-site", "cross-site")]), &allowed).is_some());
+        assert!(
+            cross_origin(&headers(&[("origin", "https://app.example.com.evil.example")]), &allowed).is_some()
+        );
+    }
+}
