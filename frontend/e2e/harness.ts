@@ -105,6 +105,10 @@ export async function startBackend(): Promise<Backend> {
     SPA_DIR: spaDir,
     APP_ENV: "development",
     LOG_FORMAT: "json",
+    // Every browser here is 127.0.0.1: journeys that connect, disconnect and reconnect within a
+    // minute would meet the per-address limit on code exchanges (its own test is in edge.rs).
+    OAUTH_EXCHANGE_BURST: "100",
+    OAUTH_EXCHANGES_PER_MINUTE: "1000",
   };
   // Without Jobber credentials the backend embeds its Jobber sandbox, which these tests rely on.
   delete env.JOBBER_CLIENT_ID;

@@ -18,6 +18,9 @@ async fn fleet(accounts: usize) -> TestApp {
         .env("SANDBOX_ACCOUNTS", accounts.to_string())
         .env("SANDBOX_RECORDS_PER_KIND", "5")
         .env("SYNC_CONCURRENCY", "2")
+        // One test client connects every account from 127.0.0.1: above the per-address limit
+        // on code exchanges.
+        .env("OAUTH_EXCHANGE_BURST", "100")
         .spawn()
         .await
 }
