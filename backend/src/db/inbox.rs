@@ -117,7 +117,9 @@ pub struct Settlement {
 }
 
 /// Records settlements in `db` (the caller's transaction). Rows that ended the same way share one
-/// statement.
+/// statement. A row whose claim was withdrawn meanwhile (`locked_until` cleared: a duplicate
+/// delivery arrived while its item was being fetched, see `webhooks::store`) is left open, so it
+/// is claimed and fetched again.
 pub async fn settle<D: ConnectionTrait>(db: &D, results: Vec<(Vec<i64>, Settlement)>) -> Result<(), DbErr> {
     let now = Utc::now();
     let mut updates: BTreeMap<Settlement, Vec<i64>> = BTreeMap::new();
@@ -132,7 +134,7 @@ pub async fn settle<D: ConnectionTrait>(db: &D, results: Vec<(Vec<i64>, Settleme
         let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "UPDATE webhook_events SET status = ?, last_error = ?, next_attempt_at = ?, processed_at = ?, \
-             locked_until = NULL WHERE id IN ({ids})"
+             locked_until = NULL WHERE id IN ({ids}) AND locked_until IS NOT NULL"
         );
         db.execute_raw(stmt(
             backend,

@@ -226,8 +226,11 @@ fn duplicate_data_keys<'a>(rows: &'a [Row], inserted: &HashSet<String>) -> Vec<&
 // Jobber's `occurredAt` has whole seconds, so two changes of one item within a second arrive as
 // identical payloads, indistinguishable from a redelivery. A duplicate of a data event that was
 // already processed may therefore carry news: its item is fetched again (re-reading Jobber's
-// current state is idempotent). A duplicate of a pending event needs nothing: its fetch is still
-// to come. Lifecycle events are never re-applied. (Both writers below do this.)
+// current state is idempotent). So may a duplicate of an event whose fetch is running right now
+// (claimed: `locked_until` set): the fetch may have read Jobber before the change, so the claim
+// is withdrawn and the settle leaves the row open to be fetched once more. A duplicate of an
+// event not yet claimed needs nothing: its fetch is still to come. Lifecycle events are never
+// re-applied. (Both writers below do this.)
 
 async fn insert_through_pool(db: &Db, rows: &[Row]) -> Result<Inserted, DbErr> {
     let backend = db.backend();
@@ -251,9 +254,19 @@ async fn insert_through_pool(db: &Db, rows: &[Row]) -> Result<Inserted, DbErr> {
             .value(C::Status, EventStatus::Pending)
             .value(C::NextAttemptAt, Utc::now())
             .value(C::Attempts, 0)
-            .and_where(Expr::col(C::DedupeKey).is_in(duplicates))
+            .and_where(Expr::col(C::DedupeKey).is_in(duplicates.iter().copied()))
             .and_where(Expr::col(C::Status).eq(EventStatus::Processed));
-        if db.writer().execute_raw(backend.build(&update)).await?.rows_affected() > 0 {
+        let mut withdraw = Query::update();
+        withdraw
+            .table(webhook_events::Entity)
+            .value(C::LockedUntil, Option::<DateTime<Utc>>::None)
+            .value(C::NextAttemptAt, Utc::now())
+            .and_where(Expr::col(C::DedupeKey).is_in(duplicates))
+            .and_where(Expr::col(C::Status).is_in(EventStatus::OPEN))
+            .and_where(Expr::col(C::LockedUntil).is_not_null());
+        let requeued = db.writer().execute_raw(backend.build(&update)).await?.rows_affected();
+        let withdrawn = db.writer().execute_raw(backend.build(&withdraw)).await?.rows_affected();
+        if requeued + withdrawn > 0 {
             inserted.queued.insert(Lane::Data);
         }
     }
@@ -316,9 +329,16 @@ fn insert_on_thread(conn: &rusqlite::Connection, rows: &[Row]) -> rusqlite::Resu
             EventStatus::Pending.sql(),
             EventStatus::Processed.sql()
         );
+        let withdraw = format!(
+            "UPDATE webhook_events SET locked_until = NULL, next_attempt_at = ? \
+             WHERE status IN ({}) AND locked_until IS NOT NULL AND dedupe_key IN ({marks})",
+            EventStatus::sql_list(&EventStatus::OPEN)
+        );
         let mut params: Vec<String> = vec![timestamp(Utc::now())];
         params.extend(duplicates.iter().map(|k| (*k).to_owned()));
-        if conn.execute(&sql, rusqlite::params_from_iter(params))? > 0 {
+        let requeued = conn.execute(&sql, rusqlite::params_from_iter(params.iter()))?;
+        let withdrawn = conn.execute(&withdraw, rusqlite::params_from_iter(params.iter()))?;
+        if requeued + withdrawn > 0 {
             inserted.queued.insert(Lane::Data);
         }
     }
