@@ -165,7 +165,8 @@ pub async fn connect<D: ConnectionTrait>(
     row.account_name = Set(account_name.to_owned());
     row.status = Set(ConnectionStatus::Connected);
     row.connected_at = Set(now);
-    row.disconnected_at = Set(None);
+    // `disconnected_at` stays: when the account was last disconnected, so that Jobber's late
+    // APP_DISCONNECT for that earlier end is recognised after a quick reconnect.
     row.disconnect_source = Set(None);
     row.connected_by_user_id = Set(user.id.clone());
     row.connected_by_name = Set(user.name.clone());

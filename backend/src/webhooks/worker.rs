@@ -115,6 +115,13 @@ pub async fn apply(db: &Db, event: &Claimed) -> Result<Applied, String> {
             if event.occurred_at < conn.connected_at - CLOCK_SLACK {
                 return Ok(Applied::Ignored("predates the current connection"));
             }
+            // Our own disconnect makes Jobber send APP_DISCONNECT too; when it is delivered after
+            // a quick reconnect, it reports the end of the previous connection, already applied.
+            if conn.status.is_live()
+                && conn.disconnected_at.is_some_and(|ended| event.occurred_at <= ended + CLOCK_SLACK)
+            {
+                return Ok(Applied::Ignored("reports the end of the previous connection"));
+            }
             clear_local_state(db, &event.account_id, DisconnectReason::Webhook)
                 .await
                 .map_err(|e| e.to_string())?;
