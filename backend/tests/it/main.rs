@@ -11,6 +11,7 @@ mod support;
 mod sync;
 mod tokens;
 mod topics;
+mod transitions;
 mod webhook_health;
 mod webhooks;
 mod webhooks_crash;
