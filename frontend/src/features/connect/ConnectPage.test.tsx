@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { appInfo, connection, manageMock, presence, previousConnection, webhooksMock } from "../../test/fixtures";
@@ -18,7 +18,7 @@ describe("Connect page", () => {
     expect(
       screen.getByText(/keeps a copy of your Jobber clients, properties, jobs, quotes and invoices in sync/),
     ).toBeVisible();
-    expect(document.title).toBe("Connect to Jobber · Fieldsync");
+    await waitFor(() => expect(document.title).toBe("Connect to Jobber · Fieldsync"));
     await user.click(screen.getByRole("button", { name: "Connect to Jobber" }));
     expect(navigate).toHaveBeenCalledWith("/auth/jobber");
   });

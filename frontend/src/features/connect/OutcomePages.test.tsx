@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { renderApp } from "../../test/render";
@@ -10,7 +10,7 @@ describe("Denied page", () => {
 
     expect(await screen.findByRole("heading", { level: 1, name: "Nothing was connected" })).toBeVisible();
     expect(screen.getByText(/You chose Deny in Jobber/)).toBeVisible();
-    expect(document.title).toBe("Nothing was connected · Fieldsync");
+    await waitFor(() => expect(document.title).toBe("Nothing was connected · Fieldsync"));
     await user.click(screen.getByRole("button", { name: "Try again" }));
     expect(navigate).toHaveBeenCalledWith("/auth/jobber");
   });
@@ -39,6 +39,6 @@ describe("Unknown routes", () => {
   it("say the page was not found, with a title of their own", async () => {
     renderApp({ route: "/nope" });
     expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
-    expect(document.title).toBe("Page not found · Fieldsync");
+    await waitFor(() => expect(document.title).toBe("Page not found · Fieldsync"));
   });
 });

@@ -1,5 +1,5 @@
 import type { MockedResponse } from "@apollo/client/testing";
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DisconnectDocument } from "../../gql/graphql";
@@ -66,7 +66,7 @@ describe("Manage page", () => {
 
     expect(await accountHeading()).toBeVisible();
     expect(screen.getByText("Connected")).toBeVisible();
-    expect(document.title).toBe("Green Thumb Landscaping · Manage · Fieldsync");
+    await waitFor(() => expect(document.title).toBe("Green Thumb Landscaping · Manage · Fieldsync"));
     const connectionSection = section("connection-section");
     expect(connectionSection.getByText(/connected to Green Thumb Landscaping's Jobber account by Gail Green since/)).toBeVisible();
     const connectedAt = connectionSection.getByText((_, el) => el?.getAttribute("datetime") === "2025-03-04T14:05:00Z");
