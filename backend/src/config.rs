@@ -79,7 +79,24 @@ pub struct Config {
     pub privacy_url: Option<Url>,
     /// Limits of the HTTP edge: timeouts, connections, code-exchange rate.
     pub http: HttpSettings,
+    /// The operator's listener: console, admin API, metrics.
+    pub admin: AdminSettings,
 }
+
+/// The admin listener (`ADMIN_BIND_ADDR`) and how operators prove who they are.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// `ADMIN_BIND_ADDR` (default `127.0.0.1:9090`); `None` with `off`.
+    pub bind_addr: Option<SocketAddr>,
+    /// `ADMIN_TOKEN`: the bearer token (and the console's sign-in secret). Required in production
+    /// and on a non-loopback address; at least [`MIN_ADMIN_TOKEN_BYTES`] bytes.
+    pub token: Option<SecretString>,
+    /// `PUBLIC_METRICS=true`: also serve `/metrics` on the public listener (off by default).
+    pub public_metrics: bool,
+}
+
+/// The shortest `ADMIN_TOKEN` accepted (e.g. `openssl rand -base64 32` gives 44 characters).
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 
 /// Limits of the HTTP edge (see the README's Security section).
 #[derive(Debug, Clone)]
@@ -340,11 +357,14 @@ impl Config {
             oauth_exchange_burst: parse::<u32>(&var, "OAUTH_EXCHANGE_BURST", "5", "a whole number")?.max(1),
         };
 
+        let admin = admin_settings(&var, app_env)?;
+
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;
         let privacy_url = var("PRIVACY_URL").map(|_| parse_url(&var, "PRIVACY_URL", "")).transpose()?;
 
         Ok(Self {
             http,
+            admin,
             support_url,
             privacy_url,
             sync,
@@ -408,6 +428,48 @@ impl Config {
     pub fn is_https(&self) -> bool {
         self.app_base_url.scheme() == "https"
     }
+}
+
+/// `ADMIN_BIND_ADDR`, `ADMIN_TOKEN`, `PUBLIC_METRICS`, with the rule that an admin listener anyone
+/// else can reach (production, or a non-loopback address) needs a strong token.
+fn admin_settings(
+    var: &impl Fn(&str) -> Option<String>,
+    app_env: AppEnv,
+) -> Result<AdminSettings, ConfigError> {
+    let bind_addr: Option<SocketAddr> = match var("ADMIN_BIND_ADDR").as_deref().map(str::trim) {
+        Some(off) if off.eq_ignore_ascii_case("off") => None,
+        _ => Some(parse(
+            var,
+            "ADMIN_BIND_ADDR",
+            "127.0.0.1:9090",
+            "a socket address such as 127.0.0.1:9090, or `off`",
+        )?),
+    };
+    let token = var("ADMIN_TOKEN");
+    if let Some(t) = &token
+        && t.len() < MIN_ADMIN_TOKEN_BYTES
+    {
+        return Err(invalid(
+            "ADMIN_TOKEN",
+            "(hidden)",
+            "at least 32 bytes of random text (e.g. `openssl rand -base64 32`)",
+        ));
+    }
+    if let Some(addr) = bind_addr
+        && token.is_none()
+        && (app_env == AppEnv::Production || !addr.ip().is_loopback())
+    {
+        return Err(invalid(
+            "ADMIN_TOKEN",
+            "",
+            "set (at least 32 bytes) in production and whenever ADMIN_BIND_ADDR is not a loopback address; or ADMIN_BIND_ADDR=off",
+        ));
+    }
+    Ok(AdminSettings {
+        bind_addr,
+        token: token.map(SecretString::from),
+        public_metrics: parse_bool(var, "PUBLIC_METRICS", false)?,
+    })
 }
 
 fn invalid(var: &'static str, value: &str, expected: &'static str) -> ConfigError {
@@ -499,7 +561,40 @@ mod tests {
         let err =
             config(&[("APP_ENV", "production"), ("APP_BASE_URL", "http://app.example.com")]).unwrap_err();
         assert_eq!(err.var, "APP_BASE_URL");
-        assert!(config(&[("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")]).is_ok());
+        assert!(
+            config(&[
+                ("APP_ENV", "production"),
+                ("APP_BASE_URL", "https://app.example.com"),
+                ("ADMIN_TOKEN", STRONG_TOKEN)
+            ])
+            .is_ok()
+        );
+    }
+
+    const STRONG_TOKEN: &str = "0123456789abcdef0123456789abcdef-operator";
+
+    #[test]
+    fn the_admin_listener_needs_a_strong_token_where_others_can_reach_it() {
+        let prod = [("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")];
+        // Production without a token: refused, naming the variable.
+        let err = config(&prod).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        // A weak token is refused anywhere, and its value is never echoed.
+        let err = config(&[("ADMIN_TOKEN", "short-secret")]).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        assert!(!err.to_string().contains("short-secret"), "{err}");
+        // Development on a non-loopback address needs one too.
+        let err = config(&[("ADMIN_BIND_ADDR", "0.0.0.0:9090")]).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        assert!(config(&[("ADMIN_BIND_ADDR", "0.0.0.0:9090"), ("ADMIN_TOKEN", STRONG_TOKEN)]).is_ok());
+        // Development on loopback: open, on the default port; `off` switches it off.
+        let c = config(&[]).unwrap();
+        assert_eq!(c.admin.bind_addr.unwrap().to_string(), "127.0.0.1:9090");
+        assert!(c.admin.token.is_none() && !c.admin.public_metrics);
+        let mut with_prod_off = prod.to_vec();
+        with_prod_off.push(("ADMIN_BIND_ADDR", "off"));
+        assert!(config(&with_prod_off).unwrap().admin.bind_addr.is_none());
+        assert_eq!(config(&[("PUBLIC_METRICS", "maybe")]).unwrap_err().var, "PUBLIC_METRICS");
     }
 
     #[test]

@@ -184,6 +184,46 @@ pub enum SyncProblem {
     ReconnectRequired,
 }
 
+/// What an audit entry records (`audit_log.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum AuditKind {
+    #[sea_orm(string_value = "CONNECTED")]
+    Connected,
+    #[sea_orm(string_value = "RECONNECTED")]
+    Reconnected,
+    #[sea_orm(string_value = "SIGNED_IN")]
+    SignedIn,
+    #[sea_orm(string_value = "DEGRADED")]
+    Degraded,
+    #[sea_orm(string_value = "NEEDS_REAUTH")]
+    NeedsReauth,
+    #[sea_orm(string_value = "RECOVERED")]
+    Recovered,
+    #[sea_orm(string_value = "DISCONNECTED")]
+    Disconnected,
+    #[sea_orm(string_value = "KEYS_ROTATED")]
+    KeysRotated,
+    #[sea_orm(string_value = "REDRIVEN")]
+    Redriven,
+    #[sea_orm(string_value = "SYNC_REQUESTED")]
+    SyncRequested,
+}
+
+/// Who caused an audited change (`audit_log.actor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Actor {
+    #[sea_orm(string_value = "MERCHANT")]
+    Merchant,
+    #[sea_orm(string_value = "JOBBER")]
+    Jobber,
+    #[sea_orm(string_value = "OPERATOR")]
+    Operator,
+    #[sea_orm(string_value = "SYSTEM")]
+    System,
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use sea_orm::{ActiveEnum, Iterable};

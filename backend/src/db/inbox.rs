@@ -148,6 +148,11 @@ pub async fn settle<D: ConnectionTrait>(db: &D, results: Vec<(Vec<i64>, Settleme
 
 /// Re-queues dead letters (of one account, or all). Returns how many.
 pub async fn redrive(db: &Db, jobber_account_id: Option<&str>) -> Result<u64, DbErr> {
+    redrive_in(db.writer(), jobber_account_id).await
+}
+
+/// [`redrive`] through `db` (a write transaction that also records who asked).
+pub async fn redrive_in<D: ConnectionTrait>(db: &D, jobber_account_id: Option<&str>) -> Result<u64, DbErr> {
     let mut sql = format!(
         "UPDATE webhook_events SET status = {pending}, attempts = 0, next_attempt_at = ?, \
          locked_until = NULL WHERE status = {dead}",
@@ -159,8 +164,17 @@ pub async fn redrive(db: &Db, jobber_account_id: Option<&str>) -> Result<u64, Db
         sql.push_str(" AND jobber_account_id = ?");
         values.push(account.into());
     }
-    let res = db.writer().execute_raw(stmt(db.backend(), &sql, values)).await?;
+    let res = db.execute_raw(stmt(db.get_database_backend(), &sql, values)).await?;
     Ok(res.rows_affected())
+}
+
+/// The account's most recent events, newest first (read through `(jobber_account_id, id)`).
+pub async fn recent_of_account(
+    db: &Db,
+    jobber_account_id: &str,
+    limit: u64,
+) -> Result<Vec<webhook_events::Model>, DbErr> {
+    Ok(page(db, jobber_account_id, limit, None).await?.0)
 }
 
 /// A page of the account's events, newest first: the rows, and whether more follow.

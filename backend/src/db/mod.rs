@@ -14,11 +14,13 @@
 //! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
 //! This module depends on nothing of the app but [`crate::config`] and [`crate::files`].
 
+pub mod audit;
 pub mod changes;
 pub mod connections;
 pub mod entities;
 pub mod enums;
 pub mod inbox;
+pub mod installs;
 pub mod records;
 pub mod retention;
 pub mod sessions;
