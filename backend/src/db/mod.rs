@@ -9,11 +9,12 @@
 //!   commits) rather than inside SQLite, whose busy handler polls by sleeping 1, 2, 5, 10 … ms.
 //!
 //! Queries live here, grouped by table ([`connections`], [`sessions`], [`inbox`], [`records`],
-//! [`sync_state`]); the named transitions of a `connections` row are written once, in
+//! [`sync_state`], [`audit`]); the named transitions of a `connections` row are written once, in
 //! [`connections`]. Every query that reads merchant data takes the account it is scoped to.
 //! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
 //! This module depends on nothing of the app but [`crate::config`] and [`crate::files`].
 
+pub mod audit;
 pub mod changes;
 pub mod connections;
 pub mod entities;
