@@ -3,7 +3,8 @@
 //!
 //! Entries are written only through [`record`], with the caller's connection: a transaction that
 //! also holds the change being recorded, so both commit or neither does. Nothing updates an entry
-//! (a trigger refuses it).
+//! (a trigger refuses it) and only retention ([`super::retention`], `AUDIT_RETENTION_DAYS`)
+//! deletes them, through [`expired_ids`] and [`delete_expired`].
 //!
 //! A detail is a few plain words. It never holds a token, an OAuth code, a secret, or the
 //! merchant's customers' data; the account's name and the acting Jobber user's name are fine.
@@ -102,4 +103,34 @@ pub async fn page(
         q = q.filter(C::Id.lt(id));
     }
     q.all(db.reader()).await
+}
+
+/// Retention: ids of up to `limit` entries written before `before`, oldest first (read through
+/// the read-only pool, by the `at` index).
+pub(super) async fn expired_ids(db: &Db, before: DateTime<Utc>, limit: u64) -> Result<Vec<i64>, DbErr> {
+    Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::At.lt(before))
+        .order_by_asc(C::At)
+        .limit(limit)
+        .into_tuple()
+        .all(db.reader())
+        .await
+}
+
+/// How many entries were written before `before` (a dry run of retention).
+pub(super) async fn count_expired(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Entity::find().filter(C::At.lt(before)).count(db.reader()).await
+}
+
+/// Retention: deletes the entries among `ids` written before `before`. Returns how many.
+pub(super) async fn delete_expired(db: &Db, ids: &[i64], before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(Entity::delete_many()
+        .filter(C::Id.is_in(ids.iter().copied()))
+        .filter(C::At.lt(before))
+        .exec(db.writer())
+        .await?
+        .rows_affected)
 }
