@@ -68,6 +68,8 @@ pub struct Config {
     /// `WEBHOOK_RETENTION_DAYS`: settled webhook events are kept this long (default 30, at least
     /// 1): they are the inbox's dedupe memory for Jobber's redeliveries.
     pub webhook_retention: Duration,
+    /// `AUDIT_RETENTION_DAYS`: audit log entries are kept this long (default 365, at least 1).
+    pub audit_retention: Duration,
     /// `PRUNE_INTERVAL_SECS`: how often the retention task runs (default 3600; 0 turns it off,
     /// leaving `jobber-app prune` to the operator).
     pub prune_interval: Duration,
@@ -297,6 +299,11 @@ impl Config {
                 }
                 days => Duration::from_secs(86_400 * days),
             };
+        let audit_retention =
+            match parse::<u64>(&var, "AUDIT_RETENTION_DAYS", "365", "a whole number of days")? {
+                0 => return Err(invalid("AUDIT_RETENTION_DAYS", "0", "at least 1 day")),
+                days => Duration::from_secs(86_400 * days),
+            };
         let prune_interval =
             Duration::from_secs(parse(&var, "PRUNE_INTERVAL_SECS", "3600", "a whole number of seconds")?);
 
@@ -373,6 +380,7 @@ impl Config {
             session_ttl,
             data_retention,
             webhook_retention,
+            audit_retention,
             prune_interval,
             bind_addr,
             app_base_url,
@@ -553,6 +561,26 @@ mod tests {
             assert_eq!(err.var, key);
             assert!(err.to_string().contains(key), "{err}");
             assert!(err.to_string().contains("expected"), "{err}");
+        }
+    }
+
+    #[test]
+    fn retention_periods_are_whole_days_of_at_least_one() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.webhook_retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(c.audit_retention, Duration::from_secs(365 * 86_400));
+        assert_eq!(
+            config(&[("AUDIT_RETENTION_DAYS", "7")]).unwrap().audit_retention,
+            Duration::from_secs(7 * 86_400)
+        );
+        for (key, value) in [
+            ("AUDIT_RETENTION_DAYS", "0"),
+            ("AUDIT_RETENTION_DAYS", "a year"),
+            ("WEBHOOK_RETENTION_DAYS", "0"),
+        ] {
+            let err = config(&[(key, value)]).unwrap_err();
+            assert_eq!(err.var, key, "{value}");
+            assert!(err.to_string().contains(key), "{err}");
         }
     }
 

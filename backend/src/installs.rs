@@ -335,21 +335,7 @@ pub async fn sync_now(
 /// Queues the install's dead-lettered webhook events again; audited.
 pub async fn redrive(db: &Db, operator: &Operator, jobber_account_id: &str) -> Result<String, InstallsError> {
     let row = live_row(db, jobber_account_id).await?;
-    let txn = db.begin_write().await?;
-    let n = crate::db::inbox::redrive_in(&txn, Some(jobber_account_id)).await?;
-    audit::record(
-        &txn,
-        audit::NewEntry {
-            jobber_account_id: Some(jobber_account_id),
-            account_name: Some(&row.account_name),
-            kind: AuditKind::Redriven,
-            actor: Actor::Operator,
-            actor_name: Some(&operator.0),
-            detail: format!("Queued {n} dead-lettered webhook event(s) again"),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let n = crate::db::inbox::redrive_as(db, Some(jobber_account_id), Some(&operator.0)).await?;
     Ok(format!("Queued {n} dead-lettered webhook event(s) of {} again.", row.account_name))
 }
 
@@ -358,6 +344,7 @@ pub async fn redrive(db: &Db, operator: &Operator, jobber_account_id: &str) -> R
 pub async fn disconnect(
     tokens: &TokenService,
     db: &Db,
+    operator: &Operator,
     jobber_account_id: &str,
 ) -> Result<String, InstallsError> {
     let row = live_row(db, jobber_account_id).await?;
@@ -365,7 +352,8 @@ pub async fn disconnect(
         return Err(InstallsError::NotLive(format!("{} is already disconnected.", row.account_name)));
     }
     let outcome =
-        lifecycle::disconnect(tokens, db, jobber_account_id, lifecycle::DisconnectReason::Operator).await?;
+        lifecycle::disconnect_as(tokens, db, jobber_account_id, lifecycle::DisconnectReason::Operator, Some(&operator.0))
+            .await?;
     Ok(if outcome.jobber_confirmed {
         format!("Disconnected {}; Jobber confirmed.", row.account_name)
     } else {

@@ -95,7 +95,7 @@ pub async fn serve_all(
         state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
     let pruner = ops::spawn_pruner(
         state.db.clone(),
-        state.config.webhook_retention,
+        ops::Retention::from_config(&state.config),
         state.config.prune_interval,
         state.shutdown.clone(),
     );

@@ -23,8 +23,9 @@ enum Command {
     /// Re-encrypt every stored Jobber token under TOKEN_ENCRYPTION_KEY (the old key goes in
     /// TOKEN_ENCRYPTION_KEY_PREVIOUS while this runs).
     RotateKeys,
-    /// Remove settled webhook events older than WEBHOOK_RETENTION_DAYS and dead sessions now
-    /// (the server does this every PRUNE_INTERVAL_SECS), printing what was removed.
+    /// Remove settled webhook events older than WEBHOOK_RETENTION_DAYS, dead sessions and audit
+    /// entries older than AUDIT_RETENTION_DAYS now (the server does this every
+    /// PRUNE_INTERVAL_SECS), printing what was removed.
     Prune {
         /// Count what would be removed; change nothing.
         #[arg(long)]
@@ -223,13 +224,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Prune { dry_run } => {
             let db = jobber_app::db::Db::connect(&config).await?;
-            let r = jobber_app::ops::prune(&db, config.webhook_retention, dry_run).await?;
+            let retention = jobber_app::ops::Retention::from_config(&config);
+            let r = jobber_app::ops::prune(&db, retention, dry_run).await?;
             let verb = if dry_run { "would remove" } else { "removed" };
             println!(
-                "{verb} {} settled webhook event(s) older than {} day(s) and {} expired or revoked session(s)",
+                "{verb} {} settled webhook event(s) older than {} day(s), {} expired or revoked session(s) \
+                 and {} audit {} older than {} day(s)",
                 r.webhook_events,
                 config.webhook_retention.as_secs() / 86_400,
-                r.sessions
+                r.sessions,
+                r.audit_log,
+                if r.audit_log == 1 { "entry" } else { "entries" },
+                config.audit_retention.as_secs() / 86_400
             );
             Ok(())
         }

@@ -154,9 +154,9 @@ impl AdminMutation {
     /// `appDisconnect`, then clears the local connection even if Jobber fails. Audited as done by
     /// the operator.
     async fn disconnect(&self, ctx: &Context<'_>, jobber_account_id: String) -> GqlResult<ActionResult> {
-        operator(ctx)?;
+        let op = operator(ctx)?;
         let s = state(ctx);
-        let message = installs::disconnect(&s.tokens, &s.db, &jobber_account_id).await.gql()?;
+        let message = installs::disconnect(&s.tokens, &s.db, op, &jobber_account_id).await.gql()?;
         action_result(s, &jobber_account_id, message).await
     }
 }

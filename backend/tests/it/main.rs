@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` points at a server (each test then gets a fresh database).
 
 mod admin;
+mod audit;
 mod connect;
 mod edge;
 mod fleet;

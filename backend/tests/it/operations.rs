@@ -241,7 +241,10 @@ async fn pruning_removes_old_settled_events_and_dead_sessions_only() {
     }
 
     let db = &app.state.db;
-    let retention = Duration::from_secs(30 * 86_400);
+    let retention = jobber_app::ops::Retention {
+        webhook_events: Duration::from_secs(30 * 86_400),
+        audit_log: Duration::from_secs(365 * 86_400),
+    };
     let dry = jobber_app::ops::prune(db, retention, true).await.unwrap();
     assert_eq!((dry.webhook_events, dry.sessions), (removed.len() as u64, 2));
     // Whatever else arrived (the connect's own events) is recent: kept too.
