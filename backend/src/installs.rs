@@ -351,9 +351,14 @@ pub async fn disconnect(
     if row.status == ConnectionStatus::Disconnected {
         return Err(InstallsError::NotLive(format!("{} is already disconnected.", row.account_name)));
     }
-    let outcome =
-        lifecycle::disconnect_as(tokens, db, jobber_account_id, lifecycle::DisconnectReason::Operator, Some(&operator.0))
-            .await?;
+    let outcome = lifecycle::disconnect_as(
+        tokens,
+        db,
+        jobber_account_id,
+        lifecycle::DisconnectReason::Operator,
+        Some(&operator.0),
+    )
+    .await?;
     Ok(if outcome.jobber_confirmed {
         format!("Disconnected {}; Jobber confirmed.", row.account_name)
     } else {

@@ -51,7 +51,7 @@ fn operator<'a>(ctx: &'a Context<'_>) -> GqlResult<&'a Operator> {
 /// Read-only operations.
 pub struct AdminQuery;
 
-#[Object]
+#[Object(name = "Query")]
 impl AdminQuery {
     /// Installs, problems first (then by name), optionally of one status and matching `search` (a
     /// part of the name or the Jobber account id). Keyset-paged: pass `nextCursor` as `after`.
@@ -125,7 +125,7 @@ impl AdminQuery {
 /// Operator actions: each is audited.
 pub struct AdminMutation;
 
-#[Object]
+#[Object(name = "Mutation")]
 impl AdminMutation {
     /// Queues a sync of every resource of a live install now (`full`: from scratch). Audited.
     async fn sync_now(
