@@ -630,14 +630,27 @@ mod tests {
         let dev = config(&[("APP_BASE_URL", "http://127.0.0.1:8080/x")]).unwrap();
         assert_eq!(dev.allowed_origins()[0], "http://127.0.0.1:8080");
         assert!(dev.allowed_origins().contains(&"http://localhost:5173".to_owned()));
-        let prod = config(&[("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")]).unwrap();
+        let prod = config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://app.example.com"),
+            ("ADMIN_TOKEN", STRONG_TOKEN),
+        ])
+        .unwrap();
         assert_eq!(prod.allowed_origins(), vec!["https://app.example.com".to_owned()]);
     }
 
     #[test]
     fn production_hides_the_playground_unless_asked() {
-        let prod = [("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")];
+        let prod = [
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://app.example.com"),
+            ("ADMIN_BIND_ADDR", "off"),
+        ];
         assert!(!config(&prod).unwrap().playground_enabled());
-        assert!(config(&[prod[0], prod[1], ("GRAPHQL_PLAYGROUND", "true")]).unwrap().playground_enabled());
+        assert!(
+            config(&[prod[0], prod[1], prod[2], ("GRAPHQL_PLAYGROUND", "true")])
+                .unwrap()
+                .playground_enabled()
+        );
     }
 }
