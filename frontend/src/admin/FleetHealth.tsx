@@ -70,7 +70,7 @@ function VersioningWarnings({ fleet }: { fleet: Fleet }) {
           {warnings.map((w) => (
             <li key={`${w.message}|${w.servedVersion ?? ""}`}>
               <span className="admin-warning-message">{w.message}</span>
-              <span className="admin-subtle">
+              <span className="admin-warning-meta">
                 {w.servedVersion ? `Served version ${w.servedVersion} · ` : ""}
                 {`first seen ${formatExact(w.firstSeenAt)} · last seen ${formatExact(w.lastSeenAt)}`}
               </span>

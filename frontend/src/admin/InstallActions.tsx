@@ -118,7 +118,7 @@ export function InstallActions({ install, refetchQueries }: { install: InstallFi
   const dialog = pending ? confirmation(pending, install) : null;
   return (
     <Panel title="Actions" testId="install-actions">
-      <div aria-live="polite" className="admin-outcome">
+      <div aria-live="polite" className="admin-outcome" data-testid="action-outcome">
         {outcome && (
           <Banner type={outcome.ok ? "success" : "error"} dismissible onDismiss={() => setOutcome(null)}>
             {outcome.message}

@@ -75,19 +75,14 @@ function InstallDetailView({ detail, stale }: { detail: Detail; stale: boolean }
     <AdminPage
       title={install.name || install.jobberAccountId}
       back={back}
-      meta={<StatusLabel label={status.label} status={status.indicator} />}
+      meta={
+        <>
+          <StatusLabel label={status.label} status={status.indicator} />
+          {install.problems.length > 0 && <ProblemBadges problems={install.problems} />}
+        </>
+      }
     >
-      {stale && (
-        <Text size="small" variation="subdued">
-          Couldn't refresh; showing what the console loaded last.
-        </Text>
-      )}
-      <div className="admin-detail-problems">
-        <Text size="small" variation="subdued">
-          Problems
-        </Text>
-        <ProblemBadges problems={install.problems} />
-      </div>
+      {stale && <Text size="small">Couldn't refresh; showing what the console loaded last.</Text>}
       <InstallActions install={install} refetchQueries={REFRESH_AFTER_ACTION} />
       <div className="admin-columns">
         <Metadata install={install} />
