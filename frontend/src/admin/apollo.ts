@@ -41,12 +41,14 @@ export function onSessionEnded(listener: () => void): () => void {
 }
 
 /**
- * A client for the admin API on this (admin) origin; the session cookie rides along. A 401 means
- * the short-lived session ended: `onSessionEnded` listeners send the operator back to sign in.
+ * A client for the admin API on this (admin) origin; the session cookie rides along. A 401 (or an
+ * `UNAUTHENTICATED` error) means the short-lived session ended: `onSessionEnded` listeners send
+ * the operator back to sign in.
  */
 export function createAdminClient(): ApolloClient<unknown> {
-  const signedOut = onError(({ networkError }) => {
-    if (isUnauthorized(networkError)) sessionEnded.dispatchEvent(new Event("ended"));
+  const signedOut = onError(({ networkError, graphQLErrors }) => {
+    const unauthenticated = graphQLErrors?.some((e) => e.extensions?.["code"] === "UNAUTHENTICATED");
+    if (isUnauthorized(networkError) || unauthenticated) sessionEnded.dispatchEvent(new Event("ended"));
   });
   const http = new HttpLink({ uri: GRAPHQL_URL, credentials: "same-origin" });
   return new ApolloClient({ link: from([signedOut, http]), cache: createAdminCache() });
