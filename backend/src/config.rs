@@ -68,6 +68,8 @@ pub struct Config {
     /// `WEBHOOK_RETENTION_DAYS`: settled webhook events are kept this long (default 30, at least
     /// 1): they are the inbox's dedupe memory for Jobber's redeliveries.
     pub webhook_retention: Duration,
+    /// `AUDIT_RETENTION_DAYS`: audit log entries are kept this long (default 365, at least 1).
+    pub audit_retention: Duration,
     /// `PRUNE_INTERVAL_SECS`: how often the retention task runs (default 3600; 0 turns it off,
     /// leaving `jobber-app prune` to the operator).
     pub prune_interval: Duration,
@@ -79,7 +81,24 @@ pub struct Config {
     pub privacy_url: Option<Url>,
     /// Limits of the HTTP edge: timeouts, connections, code-exchange rate.
     pub http: HttpSettings,
+    /// The operator's listener: console, admin API, metrics.
+    pub admin: AdminSettings,
 }
+
+/// The admin listener (`ADMIN_BIND_ADDR`) and how operators prove who they are.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// `ADMIN_BIND_ADDR` (default `127.0.0.1:9090`); `None` with `off`.
+    pub bind_addr: Option<SocketAddr>,
+    /// `ADMIN_TOKEN`: the bearer token (and the console's sign-in secret). Required in production
+    /// and on a non-loopback address; at least [`MIN_ADMIN_TOKEN_BYTES`] bytes.
+    pub token: Option<SecretString>,
+    /// `PUBLIC_METRICS=true`: also serve `/metrics` on the public listener (off by default).
+    pub public_metrics: bool,
+}
+
+/// The shortest `ADMIN_TOKEN` accepted (e.g. `openssl rand -base64 32` gives 44 characters).
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 
 /// Limits of the HTTP edge (see the README's Security section).
 #[derive(Debug, Clone)]
@@ -280,6 +299,11 @@ impl Config {
                 }
                 days => Duration::from_secs(86_400 * days),
             };
+        let audit_retention =
+            match parse::<u64>(&var, "AUDIT_RETENTION_DAYS", "365", "a whole number of days")? {
+                0 => return Err(invalid("AUDIT_RETENTION_DAYS", "0", "at least 1 day")),
+                days => Duration::from_secs(86_400 * days),
+            };
         let prune_interval =
             Duration::from_secs(parse(&var, "PRUNE_INTERVAL_SECS", "3600", "a whole number of seconds")?);
 
@@ -340,11 +364,14 @@ impl Config {
             oauth_exchange_burst: parse::<u32>(&var, "OAUTH_EXCHANGE_BURST", "5", "a whole number")?.max(1),
         };
 
+        let admin = admin_settings(&var, app_env)?;
+
         let support_url = var("SUPPORT_URL").map(|_| parse_url(&var, "SUPPORT_URL", "")).transpose()?;
         let privacy_url = var("PRIVACY_URL").map(|_| parse_url(&var, "PRIVACY_URL", "")).transpose()?;
 
         Ok(Self {
             http,
+            admin,
             support_url,
             privacy_url,
             sync,
@@ -353,6 +380,7 @@ impl Config {
             session_ttl,
             data_retention,
             webhook_retention,
+            audit_retention,
             prune_interval,
             bind_addr,
             app_base_url,
@@ -408,6 +436,48 @@ impl Config {
     pub fn is_https(&self) -> bool {
         self.app_base_url.scheme() == "https"
     }
+}
+
+/// `ADMIN_BIND_ADDR`, `ADMIN_TOKEN`, `PUBLIC_METRICS`, with the rule that an admin listener anyone
+/// else can reach (production, or a non-loopback address) needs a strong token.
+fn admin_settings(
+    var: &impl Fn(&str) -> Option<String>,
+    app_env: AppEnv,
+) -> Result<AdminSettings, ConfigError> {
+    let bind_addr: Option<SocketAddr> = match var("ADMIN_BIND_ADDR").as_deref().map(str::trim) {
+        Some(off) if off.eq_ignore_ascii_case("off") => None,
+        _ => Some(parse(
+            var,
+            "ADMIN_BIND_ADDR",
+            "127.0.0.1:9090",
+            "a socket address such as 127.0.0.1:9090, or `off`",
+        )?),
+    };
+    let token = var("ADMIN_TOKEN");
+    if let Some(t) = &token
+        && t.len() < MIN_ADMIN_TOKEN_BYTES
+    {
+        return Err(invalid(
+            "ADMIN_TOKEN",
+            "(hidden)",
+            "at least 32 bytes of random text (e.g. `openssl rand -base64 32`)",
+        ));
+    }
+    if let Some(addr) = bind_addr
+        && token.is_none()
+        && (app_env == AppEnv::Production || !addr.ip().is_loopback())
+    {
+        return Err(invalid(
+            "ADMIN_TOKEN",
+            "",
+            "set (at least 32 bytes) in production and whenever ADMIN_BIND_ADDR is not a loopback address; or ADMIN_BIND_ADDR=off",
+        ));
+    }
+    Ok(AdminSettings {
+        bind_addr,
+        token: token.map(SecretString::from),
+        public_metrics: parse_bool(var, "PUBLIC_METRICS", false)?,
+    })
 }
 
 fn invalid(var: &'static str, value: &str, expected: &'static str) -> ConfigError {
@@ -495,11 +565,64 @@ mod tests {
     }
 
     #[test]
+    fn retention_periods_are_whole_days_of_at_least_one() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.webhook_retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(c.audit_retention, Duration::from_secs(365 * 86_400));
+        assert_eq!(
+            config(&[("AUDIT_RETENTION_DAYS", "7")]).unwrap().audit_retention,
+            Duration::from_secs(7 * 86_400)
+        );
+        for (key, value) in [
+            ("AUDIT_RETENTION_DAYS", "0"),
+            ("AUDIT_RETENTION_DAYS", "a year"),
+            ("WEBHOOK_RETENTION_DAYS", "0"),
+        ] {
+            let err = config(&[(key, value)]).unwrap_err();
+            assert_eq!(err.var, key, "{value}");
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
     fn production_requires_https() {
         let err =
             config(&[("APP_ENV", "production"), ("APP_BASE_URL", "http://app.example.com")]).unwrap_err();
         assert_eq!(err.var, "APP_BASE_URL");
-        assert!(config(&[("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")]).is_ok());
+        assert!(
+            config(&[
+                ("APP_ENV", "production"),
+                ("APP_BASE_URL", "https://app.example.com"),
+                ("ADMIN_TOKEN", STRONG_TOKEN)
+            ])
+            .is_ok()
+        );
+    }
+
+    const STRONG_TOKEN: &str = "0123456789abcdef0123456789abcdef-operator";
+
+    #[test]
+    fn the_admin_listener_needs_a_strong_token_where_others_can_reach_it() {
+        let prod = [("APP_ENV", "production"), ("APP_BASE_URL", "https://app.example.com")];
+        // Production without a token: refused, naming the variable.
+        let err = config(&prod).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        // A weak token is refused anywhere, and its value is never echoed.
+        let err = config(&[("ADMIN_TOKEN", "short-secret")]).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        assert!(!err.to_string().contains("short-secret"), "{err}");
+        // Development on a non-loopback address needs one too.
+        let err = config(&[("ADMIN_BIND_ADDR", "0.0.0.0:9090")]).unwrap_err();
+        assert_eq!(err.var, "ADMIN_TOKEN");
+        assert!(config(&[("ADMIN_BIND_ADDR", "0.0.0.0:9090"), ("ADMIN_TOKEN", STRONG_TOKEN)]).is_ok());
+        // Development on loopback: open, on the default port; `off` switches it off.
+        let c = config(&[]).unwrap();
+        assert_eq!(c.admin.bind_addr.unwrap().to_string(), "127.0.0.1:9090");
+        assert!(c.admin.token.is_none() && !c.admin.public_metrics);
+        let mut with_prod_off = prod.to_vec();
+        with_prod_off.push(("ADMIN_BIND_ADDR", "off"));
+        assert!(config(&with_prod_off).unwrap().admin.bind_addr.is_none());
+        assert_eq!(config(&[("PUBLIC_METRICS", "maybe")]).unwrap_err().var, "PUBLIC_METRICS");
     }
 
     #[test]

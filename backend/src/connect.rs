@@ -1,6 +1,7 @@
 //! Connecting a Jobber account: exchange the code, learn who we are talking to, store the
 //! encrypted tokens on the account's connection row (reused on reconnect) — or, for an account
-//! whose connection is live, only sign the arriving admin in.
+//! whose connection is live, only sign the arriving admin in. Each arrival is audited
+//! (`CONNECTED`, `RECONNECTED` or `SIGNED_IN`, by the arriving Jobber user) with its write.
 
 use jobber_graphql::{
     Priority, TokenError, TokenSet,
@@ -11,8 +12,10 @@ use secrecy::ExposeSecret;
 use crate::{
     db::{
         Db,
+        audit::{self, NewEntry},
         connections::{self as rows, JobberUser},
         entities::connections,
+        enums::{Actor, AuditKind, StoredValue},
     },
     tokens::{CallError, TokenFailure, TokenService},
 };
@@ -111,13 +114,27 @@ pub async fn arrive(tokens: &TokenService, db: &Db, exchanged: Exchanged) -> Res
     {
         // Re-read: checking the tokens may have refreshed them.
         let connection = db.find_connection_by_account(&account_id).await?.unwrap_or(live);
+        // Nothing of the connection changes: the entry is the whole write.
+        let entry = NewEntry::about(
+            &connection,
+            AuditKind::SignedIn,
+            Actor::Merchant,
+            "signed in to the live connection".to_owned(),
+        );
+        audit::record(db.writer(), entry.by(user.name.as_deref())).await?;
         tracing::info!(account.id = %account_id, "admin signed in to a live connection");
         return Ok(Arrival { connection, user, kind: ArrivalKind::SignedIn });
     }
     let pair = tokens.encrypt_pair(&account_id, &set);
     let txn = db.begin_write().await?;
     let existing = rows::find_by_account(&txn, &account_id).await?;
+    let (kind, detail) = match existing.as_ref().map(|row| row.status) {
+        None => (AuditKind::Connected, "connected".to_owned()),
+        Some(was) => (AuditKind::Reconnected, format!("reconnected; the connection was {}", was.stored())),
+    };
     let model = rows::connect(&txn, existing, &account_id, &account_name, &user, &pair).await?;
+    audit::record(&txn, NewEntry::about(&model, kind, Actor::Merchant, detail).by(user.name.as_deref()))
+        .await?;
     txn.commit().await?;
     tracing::info!(account.id = %model.jobber_account_id, generation = model.generation, "Jobber account connected");
     Ok(Arrival { connection: model, user, kind: ArrivalKind::Connected })

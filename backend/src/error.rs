@@ -121,6 +121,18 @@ impl From<crate::sync::status::BrowseError> for AppError {
     }
 }
 
+impl From<crate::installs::InstallsError> for AppError {
+    fn from(e: crate::installs::InstallsError) -> Self {
+        use crate::installs::InstallsError as E;
+        match e {
+            E::UnknownAccount(_) => Self::NotFound(e.to_string()),
+            E::BadCursor => Self::BadUserInput(e.to_string()),
+            E::NotLive(_) => Self::Conflict(e.to_string()),
+            E::Db(db) => db.into(),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();

@@ -14,6 +14,7 @@
 //!
 //! Tests and `main` call [`build`] then [`serve`] with a listener of their choosing.
 
+pub mod admin_api;
 pub mod api;
 pub mod arrivals;
 pub mod config;
@@ -22,10 +23,11 @@ pub mod db;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod installs;
 pub mod jobber;
 pub mod keys;
 pub mod lifecycle;
-mod metrics;
+pub(crate) mod metrics;
 pub mod ops;
 pub mod sessions;
 pub mod state;
@@ -63,6 +65,24 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_all(state, listener, None, shutdown).await
+}
+
+/// [`serve`], plus the admin listener (console, admin API, metrics) on `admin` when given.
+pub async fn serve_all(
+    state: AppState,
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let stop = tokio_util::sync::CancellationToken::new();
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stop.cancel();
+        });
+    }
     let app = http::router(state.clone());
     let lifecycle = std::sync::Arc::new(webhooks::worker::LifecycleWorker::new(state.db.clone()).await);
     let pace = worker::Pace {
@@ -75,10 +95,11 @@ pub async fn serve(
         state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
     let pruner = ops::spawn_pruner(
         state.db.clone(),
-        state.config.webhook_retention,
+        ops::Retention::from_config(&state.config),
         state.config.prune_interval,
         state.shutdown.clone(),
     );
+    let warnings = tokio::spawn(save_version_warnings(state.clone()));
     let sync_tasks = sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
     let grace = state.config.shutdown_grace;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -86,8 +107,14 @@ pub async fn serve(
         header_timeout: state.config.http.header_timeout,
         max_connections: state.config.http.max_connections,
     };
+    let admin_server = admin.map(|l| {
+        let stop = stop.clone();
+        tokio::spawn(http::server::serve(l, http::admin::router(state.clone()), limits, async move {
+            stop.cancelled().await;
+        }))
+    });
     let server = http::server::serve(listener, app, limits, async move {
-        shutdown.await;
+        stop.cancelled().await;
         let _ = tx.send(());
     });
     tokio::select! {
@@ -98,6 +125,10 @@ pub async fn serve(
         } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; exiting anyway"),
     }
     state.shutdown.cancel();
+    if let Some(a) = admin_server {
+        let _ = a.await;
+    }
+    let _ = warnings.await;
     let _ = worker.await;
     if let Some(c) = checkpointer {
         let _ = c.await;
@@ -119,6 +150,30 @@ pub async fn serve(
         );
     }
     Ok(())
+}
+
+/// Stores the Jobber versioning warnings this instance has seen, every minute and at shutdown,
+/// so every instance's console shows them (see `installs::save_warnings`).
+async fn save_version_warnings(state: AppState) {
+    let mut saved = 0usize;
+    loop {
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => false,
+            () = state.shutdown.cancelled() => true,
+        };
+        let seen = state.jobber.client.version_warnings();
+        let latest = seen.iter().map(|w| w.last_seen_at.timestamp_micros()).max().unwrap_or(0);
+        let fingerprint = seen.len() ^ usize::try_from(latest).unwrap_or(0);
+        if !seen.is_empty() && fingerprint != saved {
+            match installs::save_warnings(&state.db, &seen).await {
+                Ok(()) => saved = fingerprint,
+                Err(err) => tracing::warn!(error = %err, "cannot store Jobber's versioning warnings"),
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -2,14 +2,16 @@
 //!
 //! Our `disconnect` mutation, Jobber's `APP_DISCONNECT` webhook and Jobber's "User has
 //! disconnected this app" answer all end in [`clear_local_state`]: tokens wiped, generation bumped
-//! (every session of the connection dies), synced data removed. Any of them may come first, twice,
-//! or never; running it again is a harmless no-op.
+//! (every session of the connection dies), synced data removed, and one `DISCONNECTED` audit entry
+//! naming who ended it, all in one transaction. Any of them may come first, twice, or never;
+//! running it again is a harmless no-op (and writes no second entry).
 
 use crate::{
     db::{
         Db,
+        audit::{self, NewEntry},
         connections::{self as rows},
-        enums::{ConnectionStatus, DisconnectSource},
+        enums::{Actor, AuditKind, ConnectionStatus, DisconnectSource},
         records, sessions, sync_state,
     },
     tokens::TokenService,
@@ -35,6 +37,24 @@ impl DisconnectReason {
             Self::Operator => DisconnectSource::Operator,
         }
     }
+
+    /// Who ended the connection, as the audit log names it.
+    pub fn actor(self) -> Actor {
+        match self {
+            Self::FromApp => Actor::Merchant,
+            Self::Webhook => Actor::Jobber,
+            Self::Operator => Actor::Operator,
+        }
+    }
+
+    /// The audit entry's words for it.
+    fn detail(self) -> &'static str {
+        match self {
+            Self::FromApp => "disconnected with the app's Disconnect button",
+            Self::Webhook => "Jobber sent APP_DISCONNECT",
+            Self::Operator => "disconnected by an operator",
+        }
+    }
 }
 
 /// What our own disconnect came to.
@@ -53,6 +73,30 @@ pub async fn clear_local_state(
     jobber_account_id: &str,
     reason: DisconnectReason,
 ) -> Result<bool, sea_orm::DbErr> {
+    clear_local_state_as(db, jobber_account_id, reason, None).await
+}
+
+/// [`clear_local_state`], naming who acted in the audit entry (the Jobber user who pressed our
+/// Disconnect button, an operator's label).
+pub async fn clear_local_state_as(
+    db: &Db,
+    jobber_account_id: &str,
+    reason: DisconnectReason,
+    actor_name: Option<&str>,
+) -> Result<bool, sea_orm::DbErr> {
+    let _ending = db.lifecycle_lock(jobber_account_id).await;
+    clear(db, jobber_account_id, reason, actor_name, reason.detail().to_owned()).await
+}
+
+/// The saga's local step: the connection ends, its sessions die, its data goes (or waits for the
+/// retention window), and the `DISCONNECTED` entry is written, all in one transaction.
+async fn clear(
+    db: &Db,
+    jobber_account_id: &str,
+    reason: DisconnectReason,
+    actor_name: Option<&str>,
+    detail: String,
+) -> Result<bool, sea_orm::DbErr> {
     let txn = db.begin_write().await?;
     let Some(conn) = rows::find_by_account(&txn, jobber_account_id).await? else {
         return Ok(false);
@@ -66,6 +110,8 @@ pub async fn clear_local_state(
         records::purge_account(&txn, jobber_account_id).await?;
         sync_state::purge_account(&txn, jobber_account_id).await?;
     }
+    let entry = NewEntry::about(&conn, AuditKind::Disconnected, reason.actor(), detail);
+    audit::record(&txn, entry.by(actor_name)).await?;
     txn.commit().await?;
     tracing::info!(account.id = jobber_account_id, ?reason, "local state cleared for disconnected account");
     Ok(true)
@@ -79,8 +125,26 @@ pub async fn disconnect(
     jobber_account_id: &str,
     reason: DisconnectReason,
 ) -> Result<DisconnectOutcome, sea_orm::DbErr> {
+    disconnect_as(tokens, db, jobber_account_id, reason, None).await
+}
+
+/// [`disconnect`], naming who acted in the audit entry (the signed-in Jobber user for
+/// [`DisconnectReason::FromApp`], an operator's label for [`DisconnectReason::Operator`]).
+pub async fn disconnect_as(
+    tokens: &TokenService,
+    db: &Db,
+    jobber_account_id: &str,
+    reason: DisconnectReason,
+    actor_name: Option<&str>,
+) -> Result<DisconnectOutcome, sea_orm::DbErr> {
+    // Jobber answers `appDisconnect` by sending APP_DISCONNECT, which may arrive before the call
+    // returns: the lock keeps it waiting, so this disconnect, by `reason`, is the one recorded.
+    let _ending = db.lifecycle_lock(jobber_account_id).await;
     let jobber = tokens.app_disconnect(jobber_account_id).await;
-    clear_local_state(db, jobber_account_id, reason).await?;
+    // Jobber's own words stay in the log line and the merchant's message, not in the audit log.
+    let answer = if jobber.is_ok() { "Jobber confirmed" } else { "Jobber could not confirm" };
+    let detail = format!("{}; {answer}", reason.detail());
+    clear(db, jobber_account_id, reason, actor_name, detail).await?;
     Ok(match jobber {
         Ok(()) => {
             DisconnectOutcome { jobber_confirmed: true, message: "Disconnected from Jobber.".to_owned() }

@@ -1,5 +1,5 @@
-//! Operations: the retention task (and `jobber-app prune`) and online SQLite backups
-//! (`jobber-app backup`).
+//! Operations: the retention task (and `jobber-app prune`: old settled webhook events, dead
+//! sessions, old audit entries) and online SQLite backups (`jobber-app backup`).
 
 use std::{path::Path, time::Duration};
 
@@ -8,21 +8,46 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{
-    Db,
-    retention::{self, PruneReport},
+use crate::{
+    config::Config,
+    db::{
+        Db,
+        retention::{self, Cutoffs, PruneReport},
+    },
 };
 
 /// Breath between two deletes: the write connection is free for whoever queued behind one
 /// (webhook acknowledgements) before the next.
 const BATCH_PAUSE: Duration = Duration::from_millis(10);
 
-/// One retention pass now: settled webhook events older than `retention`, dead sessions.
-pub async fn prune(db: &Db, retention: Duration, dry_run: bool) -> Result<PruneReport, sea_orm::DbErr> {
-    let now = Utc::now();
-    let cutoff = now - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+/// How long each kind of row is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    /// `WEBHOOK_RETENTION_DAYS`: settled webhook events.
+    pub webhook_events: Duration,
+    /// `AUDIT_RETENTION_DAYS`: audit log entries.
+    pub audit_log: Duration,
+}
+
+impl Retention {
+    /// The configured periods.
+    pub fn from_config(config: &Config) -> Self {
+        Self { webhook_events: config.webhook_retention, audit_log: config.audit_retention }
+    }
+
+    /// The cutoffs of a pass that starts now.
+    fn cutoffs(self) -> Cutoffs {
+        let now = Utc::now();
+        let before = |keep: Duration| now - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+        Cutoffs { events_before: before(self.webhook_events), audit_before: before(self.audit_log), now }
+    }
+}
+
+/// One retention pass now: settled webhook events and audit entries older than their retention,
+/// dead sessions.
+pub async fn prune(db: &Db, retention: Retention, dry_run: bool) -> Result<PruneReport, sea_orm::DbErr> {
     // The same pause as the background task: the command may run beside a serving app.
-    retention::prune(db, cutoff, now, dry_run, || async {
+    retention::prune(db, retention.cutoffs(), dry_run, || async {
         tokio::time::sleep(BATCH_PAUSE).await;
         true
     })
@@ -33,7 +58,7 @@ pub async fn prune(db: &Db, retention: Duration, dry_run: bool) -> Result<PruneR
 /// pauses between batches and stops between two batches when shutdown begins.
 pub fn spawn_pruner(
     db: Db,
-    retention: Duration,
+    retention: Retention,
     every: Duration,
     shutdown: CancellationToken,
 ) -> Option<tokio::task::JoinHandle<()>> {
@@ -46,8 +71,6 @@ pub fn spawn_pruner(
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(every) => {}
             }
-            let now = Utc::now();
-            let cutoff = now - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
             let pause = || {
                 let shutdown = shutdown.clone();
                 async move {
@@ -57,14 +80,20 @@ pub fn spawn_pruner(
                     }
                 }
             };
-            match retention::prune(&db, cutoff, now, false, pause).await {
+            match retention::prune(&db, retention.cutoffs(), false, pause).await {
                 Ok(r) => {
                     if r != PruneReport::default() {
-                        tracing::info!(webhook_events = r.webhook_events, sessions = r.sessions, "pruned");
+                        tracing::info!(
+                            webhook_events = r.webhook_events,
+                            sessions = r.sessions,
+                            audit_log = r.audit_log,
+                            "pruned"
+                        );
                     }
                     metrics::counter!("pruned_rows_total", "table" => "webhook_events")
                         .increment(r.webhook_events);
                     metrics::counter!("pruned_rows_total", "table" => "sessions").increment(r.sessions);
+                    metrics::counter!("pruned_rows_total", "table" => "audit_log").increment(r.audit_log);
                 }
                 Err(e) => tracing::warn!(error = %e, "retention pass failed; retrying at the next interval"),
             }

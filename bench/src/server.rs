@@ -117,6 +117,9 @@ impl Server {
             .env("SPA_DIR", &spa)
             .env("SANDBOX_BIND_ADDR", "127.0.0.1:0")
             .env("SHUTDOWN_GRACE_SECS", "5")
+            // The benchmarks read `/metrics` from the public port; the console is not measured here.
+            .env("ADMIN_BIND_ADDR", "off")
+            .env("PUBLIC_METRICS", "true")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -6,7 +6,7 @@
 //! It must not store or refresh tokens (the caller passes the current access token on every call,
 //! see [`crate::oauth`]) and must never log them.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -202,8 +202,8 @@ struct Inner {
     endpoint: url::Url,
     version: String,
     governor: CostGovernor,
-    /// Versioning warnings already logged (each distinct one is logged once per process).
-    warned: Mutex<HashSet<String>>,
+    /// Versioning warnings seen by this client, by Jobber's words (each is logged once).
+    warned: Mutex<HashMap<String, VersionWarning>>,
 }
 
 #[derive(Deserialize)]
@@ -245,7 +245,7 @@ impl JobberClient {
                 endpoint: cfg.endpoint("graphql"),
                 version: cfg.graphql_version,
                 governor,
-                warned: Mutex::new(HashSet::new()),
+                warned: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -426,8 +426,10 @@ impl JobberClient {
         Attempt { result, cost }
     }
 
-    /// Logs each distinct versioning warning once and returns the served version.
+    /// Logs each distinct versioning warning once, remembers when it was last seen, and returns
+    /// the served version.
     fn versioning(&self, versioning: &Value) -> Option<String> {
+        let served = versioning.get("version").and_then(Value::as_str).map(str::to_owned);
         let mut warnings: Vec<&str> = Vec::new();
         for key in ["warning", "warnings"] {
             match versioning.get(key) {
@@ -437,19 +439,53 @@ impl JobberClient {
             }
         }
         if !warnings.is_empty() {
+            let now = chrono::Utc::now();
             let mut warned = self.inner.warned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for w in warnings {
-                if warned.insert(w.to_owned()) {
-                    tracing::warn!(
-                        version = %self.inner.version,
-                        warning = w,
-                        "Jobber API version warning"
-                    );
+                if let Some(seen) = warned.get_mut(w) {
+                    seen.last_seen_at = now;
+                    seen.served_version.clone_from(&served);
+                    continue;
                 }
+                tracing::warn!(version = %self.inner.version, warning = w, "Jobber API version warning");
+                warned.insert(
+                    w.to_owned(),
+                    VersionWarning {
+                        message: w.to_owned(),
+                        served_version: served.clone(),
+                        first_seen_at: now,
+                        last_seen_at: now,
+                    },
+                );
             }
         }
-        versioning.get("version").and_then(Value::as_str).map(str::to_owned)
+        served
     }
+
+    /// Every distinct `extensions.versioning` warning this client has received, oldest first.
+    pub fn version_warnings(&self) -> Vec<VersionWarning> {
+        let warned = self.inner.warned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all: Vec<VersionWarning> = warned.values().cloned().collect();
+        all.sort_by_key(|w| w.first_seen_at);
+        all
+    }
+
+    /// The API version this client asks for (`X-JOBBER-GRAPHQL-VERSION`).
+    pub fn requested_version(&self) -> &str {
+        &self.inner.version
+    }
+}
+
+/// A warning Jobber sent in `extensions.versioning` (e.g. the requested version nears its end of
+/// support, or was removed and silently upgraded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionWarning {
+    /// Jobber's words.
+    pub message: String,
+    /// The version Jobber served with it (the newest answer's).
+    pub served_version: Option<String>,
+    pub first_seen_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn failed<T>(error: JobberError) -> Attempt<T> {
@@ -563,8 +599,14 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(client.versioning(&v).as_deref(), Some("2024-01-01"));
         }
-        client.versioning(&serde_json::json!({"warnings": ["near end of support", "other"]}));
-        assert_eq!(client.inner.warned.lock().unwrap().len(), 2);
+        client.versioning(
+            &serde_json::json!({"version": "2024-02-01", "warnings": ["near end of support", "other"]}),
+        );
+        let seen = client.version_warnings();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].message, "near end of support");
+        assert_eq!(seen[0].served_version.as_deref(), Some("2024-02-01"));
+        assert!(seen[0].last_seen_at >= seen[0].first_seen_at);
     }
 
     #[test]

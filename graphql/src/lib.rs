@@ -20,7 +20,7 @@ pub mod topics;
 
 pub use client::{
     ClientBuildError, DEFAULT_API_URL, DEFAULT_GRAPHQL_VERSION, ExecuteError, HasUserErrors, JobberClient,
-    JobberConfig, Priority, QueryCost, Response, ThrottleStatus, TokenSource,
+    JobberConfig, Priority, QueryCost, Response, ThrottleStatus, TokenSource, VersionWarning,
 };
 pub use error::{GraphQlError, JobberError};
 pub use governor::{CostGovernor, GovernorConfig, Permit};

@@ -14,6 +14,8 @@ mod m20261128_000004_create_sync_tables;
 mod m20261128_000005_webhook_lanes;
 mod m20261201_000006_merchant_facing_state;
 mod m20261207_000007_webhook_coverage;
+mod m20261207_000008_audit_log;
+mod m20261207_000009_operator_console;
 
 /// Applies the app's migrations in order.
 pub struct Migrator;
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_webhook_lanes::Migration),
             Box::new(m20261201_000006_merchant_facing_state::Migration),
             Box::new(m20261207_000007_webhook_coverage::Migration),
+            Box::new(m20261207_000008_audit_log::Migration),
+            Box::new(m20261207_000009_operator_console::Migration),
         ]
     }
 }

@@ -40,6 +40,9 @@ pub struct Faults {
     pub webhook_duplicate_next: u32,
     /// The next N webhook events are held back and delivered after the event that follows.
     pub webhook_reorder_next: u32,
+    /// Every GraphQL answer carries this warning in `extensions.versioning` (Jobber's notice that
+    /// the requested API version nears or passed its end of support).
+    pub version_warning: Option<String>,
 }
 
 pub(crate) struct FaultStore {
@@ -72,6 +75,10 @@ impl FaultStore {
 
     pub fn update(&self, f: impl FnOnce(&mut Faults)) {
         f(&mut crate::lock(&self.faults));
+    }
+
+    pub fn version_warning(&self) -> Option<String> {
+        crate::lock(&self.faults).version_warning.clone()
     }
 
     pub fn latency(&self) -> Duration {
@@ -178,6 +185,11 @@ impl FaultHandle {
     pub fn set_refresh_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.0.faults.update(|f| f.refresh_delay_ms = ms);
+    }
+
+    /// Every GraphQL answer carries `warning` in `extensions.versioning` (`None`: no warning).
+    pub fn set_version_warning(&self, warning: Option<&str>) {
+        self.0.faults.update(|f| f.version_warning = warning.map(str::to_owned));
     }
 
     /// The next `n` webhook events are dropped.

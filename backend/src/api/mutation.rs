@@ -20,11 +20,12 @@ impl Mutation {
     async fn disconnect(&self, ctx: &Context<'_>) -> GqlResult<DisconnectPayload> {
         let session = ctx.data_unchecked::<RequestCtx>().require_session().gql()?.clone();
         let state = ctx.data_unchecked::<AppState>();
-        let outcome = crate::lifecycle::disconnect(
+        let outcome = crate::lifecycle::disconnect_as(
             &state.tokens,
             &state.db,
             &session.jobber_account_id,
             crate::lifecycle::DisconnectReason::FromApp,
+            session.user_name.as_deref(),
         )
         .await
         .gql()?;

@@ -184,6 +184,60 @@ pub enum SyncProblem {
     ReconnectRequired,
 }
 
+/// What an audit entry records (`audit_log.kind`). The admin API's `AuditKind` spells the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum AuditKind {
+    /// First connection of an account.
+    #[sea_orm(string_value = "CONNECTED")]
+    Connected,
+    /// An account whose connection had ended or stopped working connected again.
+    #[sea_orm(string_value = "RECONNECTED")]
+    Reconnected,
+    /// A merchant signed in to a live connection (Manage App button, "Sign in"): tokens untouched.
+    #[sea_orm(string_value = "SIGNED_IN")]
+    SignedIn,
+    /// Refreshing the tokens started failing (Jobber unreachable): DEGRADED.
+    #[sea_orm(string_value = "DEGRADED")]
+    Degraded,
+    /// Jobber refused the tokens: NEEDS_REAUTH until the merchant reconnects.
+    #[sea_orm(string_value = "NEEDS_REAUTH")]
+    NeedsReauth,
+    /// A refresh succeeded again after DEGRADED.
+    #[sea_orm(string_value = "RECOVERED")]
+    Recovered,
+    /// The connection ended (the actor says by whom).
+    #[sea_orm(string_value = "DISCONNECTED")]
+    Disconnected,
+    /// Stored tokens were re-encrypted under another key.
+    #[sea_orm(string_value = "KEYS_ROTATED")]
+    KeysRotated,
+    /// Dead-lettered webhook events were queued again.
+    #[sea_orm(string_value = "REDRIVEN")]
+    Redriven,
+    /// An operator asked for a sync (incremental or full).
+    #[sea_orm(string_value = "SYNC_REQUESTED")]
+    SyncRequested,
+}
+
+/// Who or what caused an audited change (`audit_log.actor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Actor {
+    /// A merchant's Jobber user, through the app (connect, sign-in, our Disconnect button).
+    #[sea_orm(string_value = "MERCHANT")]
+    Merchant,
+    /// Jobber itself (`APP_DISCONNECT`, a refused refresh token, a "disconnected" answer).
+    #[sea_orm(string_value = "JOBBER")]
+    Jobber,
+    /// An operator: the console, the admin API or the command line.
+    #[sea_orm(string_value = "OPERATOR")]
+    Operator,
+    /// The app on its own (a token refresh failing or recovering).
+    #[sea_orm(string_value = "SYSTEM")]
+    System,
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use sea_orm::{ActiveEnum, Iterable};
@@ -210,6 +264,8 @@ pub(crate) mod tests {
         check::<Lane>();
         check::<DisconnectSource>();
         check::<SyncProblem>();
+        check::<AuditKind>();
+        check::<Actor>();
     }
 }
 
@@ -235,5 +291,7 @@ eq_spelling!(
     EventStatus,
     Lane,
     DisconnectSource,
-    SyncProblem
+    SyncProblem,
+    AuditKind,
+    Actor
 );

@@ -20,8 +20,9 @@ use sea_orm::{
 
 use super::{
     Db,
+    audit::{self, NewEntry},
     entities::webhook_events::{self, Column as C},
-    enums::{EventStatus, Lane, StoredValue},
+    enums::{Actor, AuditKind, EventStatus, Lane, StoredValue},
     stmt,
 };
 
@@ -146,21 +147,85 @@ pub async fn settle<D: ConnectionTrait>(db: &D, results: Vec<(Vec<i64>, Settleme
     Ok(())
 }
 
-/// Re-queues dead letters (of one account, or all). Returns how many.
+/// Re-queues dead letters (of one account, or all), an operator's action. Returns how many.
+/// Audited like [`redrive_as`], without an operator's name.
 pub async fn redrive(db: &Db, jobber_account_id: Option<&str>) -> Result<u64, DbErr> {
-    let mut sql = format!(
+    redrive_as(db, jobber_account_id, None).await
+}
+
+/// Re-queues dead letters (of one account, or all) for the operator `actor_name`. Returns how
+/// many. In the same transaction, one `REDRIVEN` entry per account whose events were re-queued
+/// (for one named account, its entry even when it had none); a redrive of all accounts that found
+/// nothing writes one entry without an account.
+pub async fn redrive_as(
+    db: &Db,
+    jobber_account_id: Option<&str>,
+    actor_name: Option<&str>,
+) -> Result<u64, DbErr> {
+    let txn = db.begin_write().await?;
+    let accounts = match jobber_account_id {
+        Some(account) => vec![account.to_owned()],
+        None => {
+            let sql = format!(
+                "SELECT DISTINCT jobber_account_id FROM webhook_events WHERE status = {dead}",
+                dead = EventStatus::Dead.sql()
+            );
+            txn.query_all_raw(stmt(db.backend(), &sql, Vec::new()))
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String>("", "jobber_account_id"))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    let sql = format!(
         "UPDATE webhook_events SET status = {pending}, attempts = 0, next_attempt_at = ?, \
-         locked_until = NULL WHERE status = {dead}",
+         locked_until = NULL WHERE status = {dead} AND jobber_account_id = ?",
         pending = EventStatus::Pending.sql(),
         dead = EventStatus::Dead.sql()
     );
-    let mut values = vec![Utc::now().into()];
-    if let Some(account) = jobber_account_id {
-        sql.push_str(" AND jobber_account_id = ?");
-        values.push(account.into());
+    let mut total = 0;
+    for account in &accounts {
+        let n = txn
+            .execute_raw(stmt(db.backend(), &sql, vec![Utc::now().into(), account.as_str().into()]))
+            .await?
+            .rows_affected();
+        total += n;
+        if n == 0 && jobber_account_id.is_none() {
+            continue;
+        }
+        let name = super::connections::find_by_account(&txn, account).await?.map(|c| c.account_name);
+        let entry = NewEntry {
+            jobber_account_id: Some(account),
+            account_name: name.as_deref(),
+            kind: AuditKind::Redriven,
+            actor: Actor::Operator,
+            actor_name,
+            detail: format!("re-queued {n} dead-lettered webhook event(s)"),
+        };
+        audit::record(&txn, entry).await?;
     }
-    let res = db.writer().execute_raw(stmt(db.backend(), &sql, values)).await?;
-    Ok(res.rows_affected())
+    if total == 0 && jobber_account_id.is_none() {
+        let entry = NewEntry {
+            jobber_account_id: None,
+            account_name: None,
+            kind: AuditKind::Redriven,
+            actor: Actor::Operator,
+            actor_name,
+            detail: "re-queued 0 dead-lettered webhook event(s)".to_owned(),
+        };
+        audit::record(&txn, entry).await?;
+    }
+    txn.commit().await?;
+    Ok(total)
+}
+
+/// The account's most recent events, newest first (read through `(jobber_account_id, id)`).
+pub async fn recent_of_account(
+    db: &Db,
+    jobber_account_id: &str,
+    limit: u64,
+) -> Result<Vec<webhook_events::Model>, DbErr> {
+    Ok(page(db, jobber_account_id, limit, None).await?.0)
 }
 
 /// A page of the account's events, newest first: the rows, and whether more follow.

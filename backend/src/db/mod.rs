@@ -9,16 +9,18 @@
 //!   commits) rather than inside SQLite, whose busy handler polls by sleeping 1, 2, 5, 10 … ms.
 //!
 //! Queries live here, grouped by table ([`connections`], [`sessions`], [`inbox`], [`records`],
-//! [`sync_state`]); the named transitions of a `connections` row are written once, in
+//! [`sync_state`], [`audit`]); the named transitions of a `connections` row are written once, in
 //! [`connections`]. Every query that reads merchant data takes the account it is scoped to.
 //! Status values are typed ([`enums`]); SQL that must spell one gets it from the enum.
 //! This module depends on nothing of the app but [`crate::config`] and [`crate::files`].
 
+pub mod audit;
 pub mod changes;
 pub mod connections;
 pub mod entities;
 pub mod enums;
 pub mod inbox;
+pub mod installs;
 pub mod records;
 pub mod retention;
 pub mod sessions;
@@ -51,7 +53,15 @@ pub struct Db {
     /// `DATA_RETENTION_HOURS=0`: a disconnect removes the account's synced data in the same
     /// transaction (otherwise the sync runner purges it once the retention window has passed).
     purge_on_disconnect: bool,
+    /// See [`Db::lifecycle_lock`].
+    lifecycle_locks: std::sync::Arc<AccountLocks>,
 }
+
+/// Per-account async locks of this process; an account's entry goes once nobody holds it.
+#[derive(Debug, Default)]
+struct AccountLocks(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+);
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +108,7 @@ impl Db {
                 maintenance: None,
                 sqlite_file: None,
                 purge_on_disconnect: config.data_retention.is_zero(),
+                lifecycle_locks: Default::default(),
             });
         }
 
@@ -135,6 +146,7 @@ impl Db {
                 maintenance: None,
                 sqlite_file: None,
                 purge_on_disconnect: config.data_retention.is_zero(),
+                lifecycle_locks: Default::default(),
             });
         };
         let mut reader = sqlite(true);
@@ -147,6 +159,7 @@ impl Db {
             maintenance: Some(connect(maintenance).await?),
             sqlite_file: Some((path.to_path_buf(), config.sqlite_synchronous)),
             purge_on_disconnect: config.data_retention.is_zero(),
+            lifecycle_locks: Default::default(),
         })
     }
 }
@@ -178,6 +191,20 @@ impl Db {
     /// Whether a disconnect removes synced data at once (`DATA_RETENTION_HOURS=0`).
     pub fn purges_on_disconnect(&self) -> bool {
         self.purge_on_disconnect
+    }
+
+    /// Held while one account's connection is being ended, in this process: our disconnect holds
+    /// it from asking Jobber until its local step commits, and Jobber's `APP_DISCONNECT` (which
+    /// our `appDisconnect` call itself makes Jobber send) waits for it, so the disconnect that
+    /// started first is the one recorded, with its actor. (App instances sharing PostgreSQL do
+    /// not see each other's locks: there an echo worked by another instance can still win.)
+    pub async fn lifecycle_lock(&self, jobber_account_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.lifecycle_locks.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+            locks.entry(jobber_account_id.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     /// Which database this is.

@@ -5,6 +5,8 @@
 //!   Jobber's redeliveries. Open (`PENDING`, `FAILED`) and dead-lettered (`DEAD`, waiting for an
 //!   operator's redrive) events are never removed.
 //! - **Sessions** that expired or were revoked (logout, disconnect).
+//! - **Audit entries** written before the cutoff (`AUDIT_RETENTION_DAYS`, default 365): the only
+//!   deletes the append-only log ever sees ([`super::audit`]).
 //!
 //! (Synced data and sync bookkeeping of disconnected accounts are removed by the sync runner once
 //! `DATA_RETENTION_HOURS` has passed: see [`super::sync_state::purge_disconnected`].)
@@ -20,7 +22,7 @@ use sea_orm::{
 };
 
 use super::{
-    Db,
+    Db, audit,
     entities::{sessions, webhook_events},
     enums::EventStatus,
 };
@@ -33,15 +35,26 @@ pub const BATCH: u64 = 500;
 pub struct PruneReport {
     pub webhook_events: u64,
     pub sessions: u64,
+    pub audit_log: u64,
 }
 
-/// Removes settled webhook events received before `events_before` and sessions that expired
-/// before `now` or were revoked. With `dry_run` nothing is deleted: the report counts what would
-/// be. `pause` runs between batches (the background task yields the write connection there).
+/// What a pass removes: what is older than each cutoff.
+#[derive(Clone, Copy, Debug)]
+pub struct Cutoffs {
+    /// Settled webhook events received before this.
+    pub events_before: DateTime<Utc>,
+    /// Audit entries written before this.
+    pub audit_before: DateTime<Utc>,
+    /// Sessions that expired before this (and revoked ones).
+    pub now: DateTime<Utc>,
+}
+
+/// Removes settled webhook events, dead sessions and audit entries older than their `cutoffs`.
+/// With `dry_run` nothing is deleted: the report counts what would be. `pause` runs between
+/// batches (the background task yields the write connection there).
 pub async fn prune<F, Fut>(
     db: &Db,
-    events_before: DateTime<Utc>,
-    now: DateTime<Utc>,
+    cutoffs: Cutoffs,
     dry_run: bool,
     mut pause: F,
 ) -> Result<PruneReport, DbErr>
@@ -49,6 +62,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
+    let Cutoffs { events_before, audit_before, now } = cutoffs;
     let mut report = PruneReport::default();
     let settled = || {
         Condition::all()
@@ -58,6 +72,7 @@ where
     if dry_run {
         report.webhook_events = webhook_events::Entity::find().filter(settled()).count(db.reader()).await?;
         report.sessions = sessions::Entity::find().filter(dead_sessions(now)).count(db.reader()).await?;
+        report.audit_log = audit::count_expired(db, audit_before).await?;
         return Ok(report);
     }
 
@@ -133,6 +148,28 @@ where
             .await?
             .rows_affected;
         if n < BATCH || !pause().await {
+            break;
+        }
+    }
+
+    // Audit entries, oldest first by their `at` index, in paced deletes like the events'.
+    loop {
+        let ids = audit::expired_ids(db, audit_before, BATCH).await?;
+        let mut removed = 0;
+        let mut rest = ids.as_slice();
+        while !rest.is_empty() {
+            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
+            rest = more;
+            let started = std::time::Instant::now();
+            removed += audit::delete_expired(db, chunk, audit_before).await?;
+            pace.observe(started.elapsed());
+            if !pause().await {
+                report.audit_log += removed;
+                return Ok(report);
+            }
+        }
+        report.audit_log += removed;
+        if (ids.len() as u64) < BATCH || removed == 0 {
             break;
         }
     }

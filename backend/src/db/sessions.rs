@@ -21,6 +21,8 @@ pub struct LiveSession {
     pub connection_id: i64,
     pub jobber_account_id: String,
     pub generation: i64,
+    /// The Jobber user's name, for the audit log.
+    pub user_name: Option<String>,
 }
 
 /// A new session row.
@@ -92,6 +94,7 @@ impl Db {
             connection_id: c.id,
             jobber_account_id: c.jobber_account_id,
             generation: c.generation,
+            user_name: s.user_name,
         }))
     }
 

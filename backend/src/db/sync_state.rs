@@ -31,6 +31,14 @@ pub async fn of_account(db: &Db, account_id: &str) -> Result<Vec<Model>, DbErr> 
     Entity::find().filter(C::JobberAccountId.eq(account_id)).all(db.reader()).await
 }
 
+/// The rows of several accounts (any order).
+pub async fn of_accounts(db: &Db, account_ids: &[String]) -> Result<Vec<Model>, DbErr> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find().filter(C::JobberAccountId.is_in(account_ids.iter().cloned())).all(db.reader()).await
+}
+
 /// Creates the account's rows (requesting a full sync) where missing.
 pub async fn ensure_rows(db: &Db, account_id: &str, resources: &[Resource]) -> Result<(), DbErr> {
     let now = Utc::now();

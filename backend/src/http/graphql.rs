@@ -53,7 +53,10 @@ async fn graphql(
 
 /// The GraphQL request in the body, or the refusal to send: 415 for anything but JSON, 413 past
 /// the limit (checked on the declared length first, then while reading), 400 for bad JSON.
-async fn read_request(headers: &HeaderMap, body: Body) -> Result<async_graphql::Request, Response> {
+pub(super) async fn read_request(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<async_graphql::Request, Response> {
     if !is_json(headers) {
         return Err(refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -86,7 +89,7 @@ async fn read_request(headers: &HeaderMap, body: Body) -> Result<async_graphql::
 }
 
 /// `application/json`, with or without parameters such as `charset`.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -2,6 +2,7 @@
 //! every request gets (tracing, request metrics, security headers, the origin check, the request
 //! timeout, body limits). [`server`] is the accept loop with the connection-level limits.
 
+pub mod admin;
 mod auth;
 mod graphql;
 mod health;
@@ -29,7 +30,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let schema = crate::api::schema(state.clone());
     Router::new()
-        .merge(health::router())
+        .merge(health::router(state.config.admin.public_metrics))
         .merge(auth::router())
         .merge(webhooks::router())
         .merge(graphql::router(schema))
@@ -51,7 +52,7 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// Counts requests and records latency by route template. No label is ever taken from request
 /// data: the method is one of a fixed set or `other`, the route the matched template or
 /// `unmatched`, so junk requests cannot create new series.
-async fn track_metrics(req: Request, next: Next) -> Response {
+pub(super) async fn track_metrics(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()

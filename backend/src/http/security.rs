@@ -41,6 +41,9 @@ pub struct EdgeSettings {
     pub hsts: bool,
     /// The whole-request timeout for ordinary requests.
     pub request_timeout: Duration,
+    /// Also allow the origin the request names in `Host` (the admin listener, whose address
+    /// operators reach it by is not configured anywhere else).
+    pub same_host: bool,
 }
 
 impl EdgeSettings {
@@ -50,6 +53,17 @@ impl EdgeSettings {
             allowed_origins: state.config.allowed_origins().into(),
             hsts: state.config.is_https(),
             request_timeout: state.config.http.request_timeout,
+            same_host: false,
+        }
+    }
+
+    /// The admin listener's: its own origin (from `Host`) only.
+    pub fn admin(state: &AppState) -> Self {
+        Self {
+            allowed_origins: Vec::new().into(),
+            hsts: state.config.is_https(),
+            request_timeout: state.config.http.request_timeout,
+            same_host: true,
         }
     }
 }
@@ -69,7 +83,15 @@ impl EdgeSettings {
 pub async fn edge(State(edge): State<EdgeSettings>, req: Request, next: Next) -> Response {
     let upgrade = is_websocket_upgrade(req.headers());
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let refused = if safe && !upgrade { None } else { cross_origin(req.headers(), &edge.allowed_origins) };
+    let refused = if safe && !upgrade {
+        None
+    } else if edge.same_host {
+        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let own = [format!("http://{host}"), format!("https://{host}")];
+        cross_origin(req.headers(), &own)
+    } else {
+        cross_origin(req.headers(), &edge.allowed_origins)
+    };
     let mut res = if let Some(reason) = refused {
         tracing::info!(reason, method = %req.method(), path = %req.uri().path(), "cross-origin request refused");
         metrics::counter!("http_cross_origin_refused_total").increment(1);

@@ -35,6 +35,10 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
             let wants_html = accepts_html(&req);
             let encodings = req.headers().get(header::ACCEPT_ENCODING).cloned();
             let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+            if is_admin_path(&path) {
+                // The operator console (and its page, `admin.html`) lives on the admin listener only.
+                return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
+            }
             if is_get && path != "/" && !path.ends_with('/') {
                 let res =
                     files.oneshot(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| match e {});
@@ -49,6 +53,36 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
                 return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
             }
             Ok(serve_index(&index, encodings).await)
+        }
+    }))
+}
+
+/// `/admin…` (the console's routes and page): never served on the public listener.
+fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/") || path.starts_with("/admin.")
+}
+
+/// The admin listener's fallback: the built frontend's files as they are (the console's scripts,
+/// styles and fonts), no SPA fallback; `/` goes to the console.
+pub fn files_only(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infallible> {
+    let files =
+        ServeDir::new(dir).append_index_html_on_directories(false).precompressed_br().precompressed_gzip();
+    BoxCloneSyncService::new(service_fn(move |req: Request<Body>| {
+        let files = files.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            if !matches!(*req.method(), Method::GET | Method::HEAD) {
+                return Ok(StatusCode::NOT_FOUND.into_response());
+            }
+            if path == "/" {
+                return Ok(axum::response::Redirect::to("/admin").into_response());
+            }
+            if !looks_like_file(&path) || path.ends_with(".html") {
+                return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
+            }
+            let res =
+                files.oneshot(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| match e {});
+            Ok(if res.status() == StatusCode::NOT_FOUND { res } else { with_cache_headers(&path, res) })
         }
     }))
 }

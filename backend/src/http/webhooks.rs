@@ -47,7 +47,11 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         },
     };
     metrics::counter!("webhook_deliveries_total", "outcome" => outcome).increment(1);
-    metrics::histogram!("webhook_ack_seconds", "outcome" => outcome).record(started.elapsed().as_secs_f64());
+    let elapsed = started.elapsed().as_secs_f64();
+    metrics::histogram!("webhook_ack_seconds", "outcome" => outcome).record(elapsed);
+    if status == StatusCode::OK {
+        crate::metrics::record_webhook_ack(elapsed);
+    }
     if status != StatusCode::OK {
         tracing::info!(outcome, "webhook delivery refused");
     }

@@ -16,6 +16,10 @@
 //! (tracked, so shutdown waits for it): a caller that gives up, or a shutdown, must not drop the
 //! rotated answer on the floor. SQLite deployments run one app instance, so the process lock plus
 //! the compare-and-set suffice.
+//!
+//! Changes of a connection's health are audited in the transaction that writes them: the first
+//! failed refresh (`DEGRADED`), Jobber refusing the tokens (`NEEDS_REAUTH`), the first success
+//! after failures (`RECOVERED`). A plain refresh is not audited.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -25,16 +29,17 @@ use jobber_graphql::{
     TokenSet,
     operations::{AppDisconnect, app_disconnect},
 };
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::task::TaskTracker;
 
 use crate::{
     db::{
         Db,
+        audit::{self, NewEntry},
         connections::{self as rows, EncryptedPair},
         entities::connections,
-        enums::ConnectionStatus,
+        enums::{Actor, AuditKind, ConnectionStatus},
     },
     keys::{CryptoError, TokenKeyring},
 };
@@ -233,34 +238,66 @@ impl TokenService {
                 txn.commit().await?;
                 return self.decrypt_access(&row);
             }
-            let result = self.redeem(&txn, &row).await;
-            txn.commit().await?;
-            result
+            let answer = self.redeem(&row).await?;
+            self.settle(txn, &row, answer).await
         } else {
-            self.redeem(self.0.db.writer(), &row).await
+            // SQLite's one write connection is not held while Jobber is asked (every webhook
+            // acknowledgement would wait); the process lock keeps this refresh the only one.
+            let answer = self.redeem(&row).await?;
+            let txn = self.0.db.begin_write().await?;
+            self.settle(txn, &row, answer).await
         }
     }
 
-    /// Redeems the stored refresh token once and records the outcome (compare-and-set on version).
-    async fn redeem<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        row: &connections::Model,
-    ) -> Result<AccessToken, TokenFailure> {
+    /// Redeems the stored refresh token once: Jobber's answer.
+    async fn redeem(&self, row: &connections::Model) -> Result<Result<TokenSet, TokenError>, TokenFailure> {
         let (Some(ct), Some(kid)) = (&row.refresh_token_ciphertext, &row.token_key_id) else {
             return Err(TokenFailure::NeedsReauth);
         };
         let refresh_token = self.0.keyring.decrypt(kid, &row.jobber_account_id, ct)?;
         metrics::counter!("jobber_token_refreshes_total").increment(1);
-        match self.0.oauth.refresh(&refresh_token).await {
+        Ok(self.0.oauth.refresh(&refresh_token).await)
+    }
+
+    /// Records Jobber's answer to the refresh of `row` (compare-and-set on its version) and its
+    /// audit entry, if any, in `txn`, then commits — or rolls back when the database failed, so
+    /// the change and its entry are never stored apart.
+    async fn settle(
+        &self,
+        txn: DatabaseTransaction,
+        row: &connections::Model,
+        answer: Result<TokenSet, TokenError>,
+    ) -> Result<AccessToken, TokenFailure> {
+        let result = self.record_answer(&txn, row, answer).await;
+        if let Err(TokenFailure::Db(_)) = &result {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+        }
+        result
+    }
+
+    async fn record_answer(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &connections::Model,
+        answer: Result<TokenSet, TokenError>,
+    ) -> Result<AccessToken, TokenFailure> {
+        match answer {
             Ok(set) => {
                 let pair = self.encrypt_pair(&row.jobber_account_id, &set);
-                if !rows::store_refreshed(db, row, &pair).await? {
+                if !rows::store_refreshed(txn, row, &pair).await? {
                     // Someone changed the row meanwhile (a disconnect, a reconnect): theirs wins.
                     tracing::warn!(account.id = %row.jobber_account_id, "token row changed during refresh; keeping the newer state");
-                    let current = load(db, &row.jobber_account_id).await?;
+                    let current = load(txn, &row.jobber_account_id).await?;
                     usable(&current)?;
                     return self.decrypt_access(&current);
+                }
+                if row.status == ConnectionStatus::Degraded {
+                    let detail =
+                        format!("token refresh works again after {} failed attempt(s)", row.refresh_failures);
+                    record_beside(txn, NewEntry::about(row, AuditKind::Recovered, Actor::System, detail))
+                        .await;
                 }
                 metrics::counter!("jobber_token_refresh_outcomes_total", "outcome" => "ok").increment(1);
                 tracing::info!(account.id = %row.jobber_account_id, "access token refreshed");
@@ -268,13 +305,19 @@ impl TokenService {
             }
             Err(TokenError::InvalidRefreshToken(_)) => {
                 metrics::counter!("jobber_token_refresh_outcomes_total", "outcome" => "invalid").increment(1);
-                rows::needs_reauth(
-                    db,
+                // `row` is usable (CONNECTED or DEGRADED): writing it is always a change of status.
+                if rows::needs_reauth(
+                    txn,
                     row.id,
                     row.token_version,
                     "Jobber no longer accepts this connection. Reconnect Jobber.",
                 )
-                .await?;
+                .await?
+                {
+                    let detail = "Jobber refused the refresh token; the merchant must reconnect".to_owned();
+                    audit::record(txn, NewEntry::about(row, AuditKind::NeedsReauth, Actor::Jobber, detail))
+                        .await?;
+                }
                 tracing::warn!(account.id = %row.jobber_account_id, "refresh token rejected; the merchant must reconnect");
                 Err(TokenFailure::NeedsReauth)
             }
@@ -286,7 +329,15 @@ impl TokenService {
                 let wait = crate::worker::backoff(attempt, Duration::from_secs(10), Duration::from_secs(600));
                 let message = err.to_string();
                 let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                rows::degrade(db, row, &message, until).await?;
+                // Audited on the change of status only, not on every retry while DEGRADED.
+                if rows::degrade(txn, row, &message, until).await?
+                    && row.status == ConnectionStatus::Connected
+                {
+                    let detail =
+                        format!("token refresh failed: {}; tokens kept, retrying", in_plain_words(&err));
+                    audit::record(txn, NewEntry::about(row, AuditKind::Degraded, Actor::System, detail))
+                        .await?;
+                }
                 tracing::warn!(account.id = %row.jobber_account_id, error = %message, "token refresh failed; tokens kept");
                 if unexpired(row) {
                     self.decrypt_access(row)
@@ -359,14 +410,25 @@ impl TokenService {
     }
 
     async fn mark_disconnected_in_jobber(&self, account_id: &str) -> Result<(), TokenFailure> {
-        let row = load(self.0.db.reader(), account_id).await?;
-        rows::needs_reauth(
-            self.0.db.writer(),
+        let txn = self.0.db.begin_write().await?;
+        let row = load(&txn, account_id).await?;
+        // Already ended here (our disconnect won the race with this call): it stays DISCONNECTED.
+        if row.status == ConnectionStatus::Disconnected {
+            return Ok(());
+        }
+        let changed = rows::needs_reauth(
+            &txn,
             row.id,
             row.token_version,
             "The app was disconnected in Jobber. Reconnect Jobber.",
         )
         .await?;
+        if changed && row.status != ConnectionStatus::NeedsReauth {
+            let detail =
+                "Jobber answered that the app is disconnected; the merchant must reconnect".to_owned();
+            audit::record(&txn, NewEntry::about(&row, AuditKind::NeedsReauth, Actor::Jobber, detail)).await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -419,12 +481,14 @@ async fn load<C: ConnectionTrait>(db: &C, account_id: &str) -> Result<connection
 
 /// `jobber-app rotate-keys`: re-encrypts every stored token under the current key. Returns how
 /// many connections were re-encrypted. Safe to run while the app serves (compare-and-set).
+/// Audited: one `KEYS_ROTATED` entry by the operator, naming the count and the key's id.
 pub async fn rotate_keys(db: &Db, keyring: &TokenKeyring) -> Result<usize, TokenFailure> {
     let current = keyring.current.id().to_owned();
     let mut rotated = 0;
     loop {
         let rows = db.connections_to_rekey(&current).await?;
         if rows.is_empty() {
+            record_rotation(db, rotated, &current).await?;
             return Ok(rotated);
         }
         for row in rows {
@@ -443,5 +507,51 @@ pub async fn rotate_keys(db: &Db, keyring: &TokenKeyring) -> Result<usize, Token
                 rotated += 1;
             }
         }
+    }
+}
+
+/// The audit entry of a `rotate-keys` run. One entry sums up the run: each row is re-encrypted in
+/// a statement of its own (holding every row in one transaction would stop the serving app's
+/// writes for the whole run), and the entry follows the last of them.
+async fn record_rotation(db: &Db, rotated: usize, key_id: &str) -> Result<(), DbErr> {
+    let entry = NewEntry {
+        jobber_account_id: None,
+        account_name: None,
+        kind: AuditKind::KeysRotated,
+        actor: Actor::Operator,
+        actor_name: None,
+        detail: format!("re-encrypted {rotated} connection(s) under key {key_id}"),
+    };
+    audit::record(db.writer(), entry).await
+}
+
+/// Appends `entry` in a savepoint of `txn`: when the entry cannot be written, the rest of the
+/// transaction still commits (and the failure is logged). Only for a change that must not be
+/// lost: a refreshed pair, whose predecessor Jobber has already killed.
+async fn record_beside(txn: &DatabaseTransaction, entry: NewEntry<'_>) {
+    let account = entry.jobber_account_id.unwrap_or_default().to_owned();
+    let result = async {
+        let savepoint = txn.begin().await?;
+        match audit::record(&savepoint, entry).await {
+            Ok(()) => savepoint.commit().await,
+            Err(err) => {
+                savepoint.rollback().await?;
+                Err(err)
+            }
+        }
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::error!(account.id = %account, error = %err, "cannot write the audit entry; the refreshed tokens are kept");
+    }
+}
+
+/// What went wrong with a refresh, in fixed words (Jobber's own text may quote anything).
+fn in_plain_words(err: &TokenError) -> &'static str {
+    match err {
+        TokenError::Transient(_) => "Jobber's token endpoint is unavailable",
+        TokenError::InvalidClient(_) => "Jobber rejected the app's client credentials",
+        TokenError::Malformed(_) => "Jobber's token endpoint gave an answer the app cannot read",
+        TokenError::InvalidCode(_) | TokenError::InvalidRefreshToken(_) => "Jobber refused the request",
     }
 }

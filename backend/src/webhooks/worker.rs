@@ -131,7 +131,8 @@ pub async fn apply(db: &Db, event: &Claimed) -> Result<Applied, String> {
     }
 }
 
-/// `jobber-app webhooks redrive`: re-queues every dead letter. Returns how many.
+/// `jobber-app webhooks redrive`: re-queues every dead letter, audited as the operator's (one
+/// `REDRIVEN` entry per account). Returns how many.
 pub async fn redrive(db: &Db) -> Result<u64, DbErr> {
     inbox::redrive(db, None).await
 }

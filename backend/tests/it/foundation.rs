@@ -18,7 +18,7 @@ async fn health_ready_and_metrics() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "ready");
 
-    let body = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let body = app.metrics().await;
     assert!(body.contains("http_requests_total{"), "{body}");
     assert!(body.contains(r#"route="/healthz""#), "{body}");
     assert!(body.contains("http_request_duration_seconds_bucket{"), "{body}");
@@ -225,6 +225,7 @@ async fn process_serves_and_exits_cleanly_on_sigterm() {
     let mut child = tokio::process::Command::new(app_binary())
         .arg("serve")
         .env_clear()
+        .env("ADMIN_BIND_ADDR", "off")
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("DATA_DIR", dir.path())
         .env("DATABASE_URL", format!("sqlite://{}/app.db?mode=rwc", dir.path().display()))
@@ -260,6 +261,7 @@ async fn bad_config_and_unreachable_database_fail_clearly() {
         std::process::Command::new(app_binary())
             .arg("serve")
             .env_clear()
+            .env("ADMIN_BIND_ADDR", "off")
             .env("DATA_DIR", dir.path())
             .env("BIND_ADDR", "127.0.0.1:0")
             .env(k, v)
@@ -285,6 +287,7 @@ async fn production_refuses_to_start_without_credentials_or_keys() {
         let mut cmd = std::process::Command::new(app_binary());
         cmd.arg("serve")
             .env_clear()
+            .env("ADMIN_BIND_ADDR", "off")
             .env("APP_ENV", "production")
             .env("APP_BASE_URL", "https://fieldsync.example.com")
             .env("DATA_DIR", dir.path())

@@ -1,6 +1,8 @@
 //! Integration tests: the real router over HTTP, on SQLite by default or on PostgreSQL when
 //! `TEST_DATABASE_URL` points at a server (each test then gets a fresh database).
 
+mod admin;
+mod audit;
 mod connect;
 mod edge;
 mod fleet;

@@ -189,7 +189,13 @@ async fn insert_event(app: &TestApp, n: u32, status: EventStatus, age: chrono::D
         received_at: Set(at),
         status: Set(status),
         attempts: Set(1),
-        next_attempt_at: Set(at),
+        // Open rows are not due: no worker settles them while the test looks (an event of an
+        // account that is not connected would be settled IGNORED, and then pruned).
+        next_attempt_at: Set(if matches!(status, EventStatus::Pending | EventStatus::Failed) {
+            Utc::now() + chrono::Duration::days(1)
+        } else {
+            at
+        }),
         locked_until: Set(None),
         last_error: Set(None),
         processed_at: Set(None),
@@ -235,7 +241,10 @@ async fn pruning_removes_old_settled_events_and_dead_sessions_only() {
     }
 
     let db = &app.state.db;
-    let retention = Duration::from_secs(30 * 86_400);
+    let retention = jobber_app::ops::Retention {
+        webhook_events: Duration::from_secs(30 * 86_400),
+        audit_log: Duration::from_secs(365 * 86_400),
+    };
     let dry = jobber_app::ops::prune(db, retention, true).await.unwrap();
     assert_eq!((dry.webhook_events, dry.sessions), (removed.len() as u64, 2));
     // Whatever else arrived (the connect's own events) is recent: kept too.
@@ -265,6 +274,7 @@ async fn the_prune_and_backup_commands_run_against_the_database() {
         std::process::Command::new(app_binary())
             .args(args)
             .env_clear()
+            .env("ADMIN_BIND_ADDR", "off")
             .env("DATABASE_URL", &app.state.config.database_url)
             .env("DATA_DIR", &app.state.config.data_dir)
             .env("JOBBER_CLIENT_ID", "id")

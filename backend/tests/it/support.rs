@@ -27,8 +27,13 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     }
 }
 
+/// The `ADMIN_TOKEN` every test app gets unless a test sets its own.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef-0123456789";
+
 pub struct TestApp {
     pub base: String,
+    /// The admin listener (console, admin API, metrics), e.g. `http://127.0.0.1:40123`.
+    pub admin_base: String,
     pub client: reqwest::Client,
     pub state: AppState,
     pub dir: Arc<tempfile::TempDir>,
@@ -69,12 +74,19 @@ impl TestAppBuilder {
             "<!doctype html><title>Fieldsync API · GraphiQL</title><div id=graphiql></div>",
         )
         .unwrap();
+        std::fs::write(
+            spa.join("admin.html"),
+            "<!doctype html><title>Fieldsync operator console</title><div id=root></div>",
+        )
+        .unwrap();
         let database_url = match self.database_url {
             Some(u) => u,
             None => fresh_database_url(dir.path()).await,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_addr = admin_listener.local_addr().unwrap();
         let mut env: HashMap<String, String> = [
             ("BIND_ADDR", addr.to_string()),
             ("APP_BASE_URL", format!("http://{addr}")),
@@ -83,6 +95,8 @@ impl TestAppBuilder {
             ("SPA_DIR", spa.display().to_string()),
             ("SHUTDOWN_GRACE_SECS", "5".to_owned()),
             ("SANDBOX_BIND_ADDR", "127.0.0.1:0".to_owned()),
+            ("ADMIN_BIND_ADDR", admin_addr.to_string()),
+            ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -91,11 +105,13 @@ impl TestAppBuilder {
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
         let state = jobber_app::build(config).await.expect("build app");
         let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(jobber_app::serve(state.clone(), listener, async move {
+        let admin = state.config.admin.bind_addr.is_some().then_some(admin_listener);
+        let server = tokio::spawn(jobber_app::serve_all(state.clone(), listener, admin, async move {
             let _ = rx.await;
         }));
         TestApp {
             base: format!("http://{addr}"),
+            admin_base: format!("http://{admin_addr}"),
             client: client(),
             state,
             dir,
@@ -126,6 +142,32 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// A URL on the admin listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{path}", self.admin_base)
+    }
+
+    /// The Prometheus text from the admin listener.
+    pub async fn metrics(&self) -> String {
+        let res = self.client.get(self.admin_url("/metrics")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
+    }
+
+    /// Runs an admin GraphQL document with the bearer token; returns the JSON body.
+    pub async fn admin_graphql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let res = self
+            .client
+            .post(self.admin_url("/admin/graphql"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "admin GraphQL answered {}", res.status());
+        res.json().await.unwrap()
     }
 
     /// POSTs a GraphQL document with this app's cookie jar; returns the JSON body.

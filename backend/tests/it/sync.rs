@@ -543,6 +543,7 @@ async fn a_killed_sync_resumes_where_it_stopped_without_duplicates_or_gaps() {
         tokio::process::Command::new(crate::support::app_binary())
             .arg("serve")
             .env_clear()
+            .env("ADMIN_BIND_ADDR", "off")
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("APP_BASE_URL", &base)
             .env("DATABASE_URL", &database_url)

@@ -187,7 +187,7 @@ async fn webhooks_off_turn_missing_catch_up_runs_every_interval_and_the_silence_
         app.state.sync.silence_alert.load(std::sync::atomic::Ordering::Relaxed).then_some(())
     })
     .await;
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     for name in [
         "webhook_silence_alert",
         "webhook_health_accounts{status=\"MISSING\"}",

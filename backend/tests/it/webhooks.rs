@@ -110,7 +110,7 @@ async fn malformed_and_oversized_bodies_store_nothing() {
     assert_eq!(post_signed(&app, new).await, 200);
     assert_eq!(post_signed(&app, old.into_bytes()).await, 200);
     assert_eq!(inbox_rows(&app).await.len(), 1, "the legacy spelling dedupes against the new one");
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     for outcome in ["accepted", "duplicate", "malformed", "too_large"] {
         assert!(
             metrics.contains(&format!(r#"webhook_deliveries_total{{outcome="{outcome}"}}"#)),
@@ -386,7 +386,7 @@ async fn failing_events_are_retried_then_dead_lettered() {
     })
     .await;
     assert_eq!(dead.attempts, jobber_app::webhooks::worker::MAX_ATTEMPTS);
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"webhook_inbox_events{status="DEAD"} 1"#), "{metrics}");
 }
 

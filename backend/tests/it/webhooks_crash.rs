@@ -25,6 +25,7 @@ fn start(dir: &std::path::Path, port: u16, database_url: &str) -> tokio::process
     tokio::process::Command::new(app_binary())
         .arg("serve")
         .env_clear()
+        .env("ADMIN_BIND_ADDR", "off")
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("APP_BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("DATABASE_URL", database_url)

@@ -244,7 +244,10 @@ async fn graphql(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes
     }
 
     let cfg = inner.config.bucket;
-    let versioning = json!({"version": version});
+    let mut versioning = json!({"version": version});
+    if let Some(warning) = inner.faults.version_warning() {
+        versioning["warning"] = json!(warning);
+    }
     let respond = |mut body: Json_, requested: u64, actual: u64, available: f64| -> Response {
         let throttle = Throttle {
             maximum: cfg.maximum,

@@ -1,4 +1,5 @@
 //! sea-orm entities, one module per table.
+pub mod audit_log;
 pub mod connections;
 pub mod sessions;
 pub mod sync_changes;
