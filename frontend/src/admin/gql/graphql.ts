@@ -16,7 +16,11 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** Implement the ISO 8601 standard for DateTime (RFC 3339, UTC). */
+  /**
+   * Implement the DateTime<Utc> scalar
+   *
+   * The input/output is a string in RFC3339 format.
+   */
   DateTime: { input: string; output: string; }
 };
 
@@ -25,7 +29,7 @@ export type ActionResult = {
   __typename?: 'ActionResult';
   /** The install after the action. */
   install: Install;
-  /** A sentence for the operator, e.g. "Queued 3 dead-lettered events again." */
+  /** A sentence for the operator, e.g. "Queued 3 dead-lettered webhook event(s) again." */
   message: Scalars['String']['output'];
 };
 
@@ -33,11 +37,11 @@ export type ActionResult = {
 export type Actor =
   /** Jobber itself (an APP_DISCONNECT webhook, a refused refresh token). */
   | 'JOBBER'
-  /** A merchant's Jobber user, through the app (connect, sign-in, our disconnect). */
+  /** A merchant's Jobber user, through the app. */
   | 'MERCHANT'
   /** An operator, through the console, the admin API or the command line. */
   | 'OPERATOR'
-  /** The app on its own (a token refresh failing or recovering, key rotation, retention). */
+  /** The app on its own (a refresh failing or recovering). */
   | 'SYSTEM';
 
 /**
@@ -71,7 +75,7 @@ export type AuditEntry = {
 export type AuditKind =
   /** First connection of an account. */
   | 'CONNECTED'
-  /** Refreshing the tokens failed for a while (Jobber unreachable): DEGRADED. */
+  /** Refreshing the tokens failed for a while: DEGRADED. */
   | 'DEGRADED'
   /** The connection ended (the actor says by whom). */
   | 'DISCONNECTED'
@@ -85,9 +89,9 @@ export type AuditKind =
   | 'RECOVERED'
   /** Dead-lettered webhook events were queued again. */
   | 'REDRIVEN'
-  /** A merchant signed in through the Manage App button or sign-in (tokens untouched). */
+  /** A merchant signed in (the Manage App button, or sign-in; tokens untouched). */
   | 'SIGNED_IN'
-  /** An operator asked for a sync (incremental or full). */
+  /** An operator asked for a sync. */
   | 'SYNC_REQUESTED';
 
 /** A page of audit entries, newest first. */
@@ -111,31 +115,27 @@ export type FleetHealth = {
   inboxDead: Scalars['Int']['output'];
   /** When the oldest waiting event arrived; null when none waits. */
   inboxOldestPendingAt: Maybe<Scalars['DateTime']['output']>;
-  /** Webhook events waiting to be processed (PENDING or FAILED and due again). */
+  /** Webhook events waiting to be processed (PENDING, or FAILED and retrying). */
   inboxPending: Scalars['Int']['output'];
   /** Installs per status. */
   installs: Array<StatusCount>;
   /** The Jobber API version the app asks for (`JOBBER_GRAPHQL_VERSION`). */
   jobberApiVersion: Scalars['String']['output'];
-  /** Resource syncs of live installs that are due now and not running. */
+  /** Resource syncs requested and due now, not running. */
   syncDue: Scalars['Int']['output'];
   /** Resource syncs whose last run failed. */
   syncFailing: Scalars['Int']['output'];
   /** Resource syncs running now. */
   syncRunning: Scalars['Int']['output'];
   /**
-   * Every `extensions.versioning` warning Jobber has sent, newest first. Jobber silently upgrades
-   * requests for a removed version, so a warning is the only notice.
+   * Every `extensions.versioning` warning Jobber has sent, newest first. Jobber silently
+   * upgrades requests for a removed version, so a warning is the only notice.
    */
   versioningWarnings: Array<VersioningWarning>;
   /** How long this instance took to acknowledge Jobber's webhook deliveries (recent ones). */
   webhookAck: LatencySummary;
 };
 
-/**
- * An account the app has seen: metadata, counts and states only (never the merchant's customers'
- * records).
- */
 export type Install = {
   __typename?: 'Install';
   connectedAt: Scalars['DateTime']['output'];
@@ -148,18 +148,18 @@ export type Install = {
   /** Resource syncs whose last run failed. */
   failingRuns: Scalars['Int']['output'];
   jobberAccountId: Scalars['String']['output'];
-  /** The last token or sync error, in plain words; null when there is none. */
+  /** The last token error, in plain words; null when there is none. */
   lastError: Maybe<Scalars['String']['output']>;
   /** When the access token was last refreshed. */
   lastRefreshAt: Maybe<Scalars['DateTime']['output']>;
   /** The Jobber account's (business) name. */
   name: Scalars['String']['output'];
-  /** Why it needs attention, most urgent first; empty when healthy. The list sorts on the first. */
+  /** Why it needs attention, most urgent first; empty when healthy. */
   problems: Array<InstallProblem>;
   /** Per resource: when it last synced successfully and how its last run went. */
   resources: Array<ResourceSync>;
   status: InstallStatus;
-  /** Whether Jobber's webhooks announce the changes syncs find; null before any judgement. */
+  /** Whether Jobber's webhooks announce the changes syncs find; null before any evidence. */
   webhookHealth: Maybe<WebhookHealth>;
   /** Dead-lettered webhook events. */
   webhooksDead: Scalars['Int']['output'];
@@ -220,8 +220,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Disconnects the install as the merchant's own disconnect does: calls Jobber's
-   * `appDisconnect`, then clears the local connection even if Jobber fails. Audited as done by the
-   * operator.
+   * `appDisconnect`, then clears the local connection even if Jobber fails. Audited as done by
+   * the operator.
    */
   disconnect: ActionResult;
   /** Queues the install's dead-lettered webhook events again. Audited. */
@@ -335,7 +335,7 @@ export type WebhookEventMeta = {
   __typename?: 'WebhookEventMeta';
   attempts: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
-  /** Why the last attempt failed, in plain words. */
+  /** Why the last attempt failed. */
   lastError: Maybe<Scalars['String']['output']>;
   processedAt: Maybe<Scalars['DateTime']['output']>;
   receivedAt: Scalars['DateTime']['output'];
@@ -351,16 +351,21 @@ export type WebhookEventStatus =
   | 'PENDING'
   | 'PROCESSED';
 
-/** The verdict on an account's webhooks. */
+/** Whether Jobber's webhooks announce the changes syncs find. */
 export type WebhookHealth = {
   __typename?: 'WebhookHealth';
+  /** When the newest webhook for this account arrived (any topic). */
   lastReceivedAt: Maybe<Scalars['DateTime']['output']>;
   status: WebhookHealthStatus;
 };
 
+/** The verdict on an account's webhooks. */
 export type WebhookHealthStatus =
+  /** Recent changes were announced by webhooks. */
   | 'HEALTHY'
+  /** Changes went unannounced: Jobber is not delivering webhooks; the app syncs more often. */
   | 'MISSING'
+  /** Too few recent changes to judge. */
   | 'UNKNOWN';
 
 export type AuditLogQueryVariables = Exact<{
