@@ -27,7 +27,7 @@ describe("Signing in to the console", () => {
     await waitFor(() => expect(document.title).toBe("Operator console · Fieldsync operator console"));
 
     await typeToken("wrong-token");
-    expect(await screen.findByRole("alert")).toHaveTextContent(/That token was not accepted/);
+    expect(await screen.findByRole("alert")).toHaveTextContent("That is not the ADMIN_TOKEN.");
     // The token is not kept in the page.
     expect(screen.getByLabelText("Admin token")).toHaveValue("");
 
@@ -52,6 +52,14 @@ describe("Signing in to the console", () => {
       "Too many sign-in attempts. Wait 30 seconds and try again.",
     );
     expect(screen.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  });
+
+  it("words a refusal itself when the server gives no reason", async () => {
+    renderAdmin({ session: signedOut, signIn: () => new Response(null, { status: 401 }) });
+    await typeToken("wrong-token");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "That token was not accepted. Check ADMIN_TOKEN and try again.",
+    );
   });
 
   it("asks for the token before sending an empty one", async () => {

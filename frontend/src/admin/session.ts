@@ -55,16 +55,21 @@ export async function signIn(token: string): Promise<SignInResult> {
     return { ok: false, message: "The console couldn't reach the server. Check that the app is running and try again." };
   }
   if (response.ok) return { ok: true };
+  // The server's own sentence when it sends one ("That is not the ADMIN_TOKEN."), else ours.
+  const detail = await serverError(response);
   if (response.status === 401) {
-    const detail = await serverError(response);
-    return { ok: false, message: `That token was not accepted${detail ? ` (${detail})` : ""}. Check ADMIN_TOKEN and try again.` };
+    return { ok: false, message: detail ?? "That token was not accepted. Check ADMIN_TOKEN and try again." };
   }
   if (response.status === 429) {
     const wait = retryAfter(response);
-    return { ok: false, message: `Too many sign-in attempts. Wait ${wait ?? "a minute"} and try again.` };
+    return {
+      ok: false,
+      message: wait
+        ? `Too many sign-in attempts. Wait ${wait} and try again.`
+        : (detail ?? "Too many sign-in attempts. Wait a minute and try again."),
+    };
   }
-  const detail = await serverError(response);
-  return { ok: false, message: `Signing in failed (HTTP ${response.status}${detail ? `: ${detail}` : ""}). Try again.` };
+  return { ok: false, message: `Signing in failed (HTTP ${response.status})${detail ? `: ${detail}` : "."} Try again.` };
 }
 
 /** Ends the session (the server clears the cookie). */

@@ -27,7 +27,7 @@ export function stubAdminFetch(server: FakeServer) {
         server.signIn?.(token) ??
         (token === "right-token"
           ? new Response(null, { status: 204 })
-          : Response.json({ error: "invalid admin token" }, { status: 401 }));
+          : Response.json({ error: "That is not the ADMIN_TOKEN." }, { status: 401 }));
       if (answer.ok) server.session = { ...server.session, signedIn: true };
       return answer;
     }
