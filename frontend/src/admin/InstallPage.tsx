@@ -203,7 +203,7 @@ function ResourcesPanel({ install }: { install: InstallFieldsFragment }) {
                   </td>
                   <td className="align-end">{r.failures.toLocaleString()}</td>
                   <td className="nowrap">
-                    <When value={r.notBefore} now={now} />
+                    <When value={r.notBefore} now={now} past={false} />
                   </td>
                   <td>{r.error ?? <span className="admin-none">—</span>}</td>
                 </tr>

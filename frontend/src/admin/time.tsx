@@ -21,24 +21,32 @@ export function useNow(intervalMs = 30_000): Date {
   return now;
 }
 
-/** An instant as a `<time>`: relative ("3 minutes ago", exact on hover) or exact; "—" for none. */
+/**
+ * An instant as a `<time>`: relative ("3 minutes ago", exact on hover) or exact; "—" for none.
+ * `past` (the default) is for instants that have happened: one a little after `now` (which ticks
+ * every 30 s) reads "just now", not "in less than a minute". Pass `past={false}` for times ahead.
+ */
 export function When({
   value,
   now,
   exact = false,
+  past = true,
   none = "—",
 }: {
   value: string | null | undefined;
   now?: Date;
   exact?: boolean;
+  past?: boolean;
   none?: string;
 }) {
   if (!value) return <span className="admin-none">{none}</span>;
   const full = formatExact(value);
   if (exact) return <time dateTime={value}>{full}</time>;
+  const at = new Date(value);
+  const reference = past && now && at > now ? at : now;
   return (
     <time dateTime={value} title={full}>
-      {formatRelative(value, { now })}
+      {formatRelative(value, { now: reference })}
     </time>
   );
 }
