@@ -138,7 +138,8 @@ describe("Operator console", () => {
         await expectPageOk(page, "sign-in");
 
         await signIn(page, "not-the-token-0123456789-abcdefghijklmnop");
-        await page.getByRole("alert").getByText(/That token was not accepted/).waitFor();
+        await page.getByRole("alert").getByText(/ADMIN_TOKEN/).waitFor();
+        expect(await page.getByLabel("Admin token").inputValue()).toBe("");
         await signIn(page, TOKEN);
 
         // Installs: fleet health and the merchant's install with its dead letter.
@@ -155,9 +156,9 @@ describe("Operator console", () => {
         // Search and filter narrow the list to it.
         await page.getByLabel("Search by name or Jobber account id").fill(account.id);
         await page.getByText("1–1 of 1 install").waitFor();
-        await page.getByLabel("Status").selectOption("DISCONNECTED");
+        await page.getByLabel("Status", { exact: true }).selectOption("DISCONNECTED");
         await page.getByText("No installs match this search and filter.").waitFor();
-        await page.getByLabel("Status").selectOption("CONNECTED");
+        await page.getByLabel("Status", { exact: true }).selectOption("CONNECTED");
         await row.getByRole("link", { name: ACCOUNT }).click();
 
         // One install.
