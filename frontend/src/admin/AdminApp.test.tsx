@@ -62,6 +62,15 @@ describe("Signing in to the console", () => {
     );
   });
 
+  it("says so when the browser did not keep the session cookie", async () => {
+    const { server } = renderAdmin({ session: signedOut });
+    // Accepted, but the next GET /admin/session still finds no session (a Secure cookie on http).
+    server.keepsCookie = false;
+    await typeToken("right-token");
+    expect(await screen.findByRole("alert")).toHaveTextContent(/didn't keep the session cookie/);
+    expect(screen.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  });
+
   it("asks for the token before sending an empty one", async () => {
     const { fetchMock } = renderAdmin({ session: signedOut });
     await screen.findByLabelText("Admin token");

@@ -54,7 +54,17 @@ export async function signIn(token: string): Promise<SignInResult> {
   } catch {
     return { ok: false, message: "The console couldn't reach the server. Check that the app is running and try again." };
   }
-  if (response.ok) return { ok: true };
+  if (response.ok) {
+    // The cookie is HttpOnly: ask whether the browser kept it. A production server marks it
+    // Secure, which a browser drops on plain http to anything but localhost.
+    const kept = await readSession().then((s) => s.signedIn, () => true);
+    if (kept) return { ok: true };
+    return {
+      ok: false,
+      message:
+        "The token was accepted, but this browser didn't keep the session cookie. Open the console over https, or through localhost (e.g. an SSH tunnel), and sign in again.",
+    };
+  }
   // The server's own sentence when it sends one ("That is not the ADMIN_TOKEN."), else ours.
   const detail = await serverError(response);
   if (response.status === 401) {

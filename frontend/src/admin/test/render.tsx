@@ -13,6 +13,8 @@ export interface FakeServer {
   session: AdminSession;
   /** What `POST /admin/session` answers for a token (default: 204 for "right-token", 401 else). */
   signIn?: (token: string) => Response;
+  /** False: the browser drops the session cookie (a Secure cookie over plain http). */
+  keepsCookie?: boolean;
 }
 
 /** A fake admin listener for the session routes (GraphQL goes through MockedProvider). */
@@ -28,7 +30,7 @@ export function stubAdminFetch(server: FakeServer) {
         (token === "right-token"
           ? new Response(null, { status: 204 })
           : Response.json({ error: "That is not the ADMIN_TOKEN." }, { status: 401 }));
-      if (answer.ok) server.session = { ...server.session, signedIn: true };
+      if (answer.ok) server.session = { ...server.session, signedIn: server.keepsCookie !== false };
       return answer;
     }
     if (url === "/admin/logout" && method === "POST") {
