@@ -22,15 +22,28 @@ const typesConfig = {
   skipTypename: false,
 };
 
-/** Types and typed documents for our own API, generated from the backend's committed SDL. */
+const PUBLIC_SCHEMA = "../backend/schema.graphql";
+
+/**
+ * Types and typed documents for our own APIs, generated from the backend's committed SDLs: the
+ * merchant-facing API (`backend/schema.graphql`) and the operator console's admin API
+ * (`backend/admin.graphql`, served on the admin listener only). Each target names its schema (a
+ * top-level one would be merged into every target's).
+ */
 const config: CodegenConfig = {
-  schema: "../backend/schema.graphql",
   ignoreNoDocuments: true,
   hooks: { afterOneFileWrite: ["node scripts/gql-banner.mjs"] },
   generates: {
     // Everything, as documents for Apollo Client (the Manage page).
     "src/gql/": {
-      documents: ["src/**/*.graphql", "src/**/*.{ts,tsx}", "!src/gql/**/*", "!src/gql-shell/**/*"],
+      schema: PUBLIC_SCHEMA,
+      documents: [
+        "src/**/*.graphql",
+        "src/**/*.{ts,tsx}",
+        "!src/gql/**/*",
+        "!src/gql-shell/**/*",
+        "!src/admin/**/*",
+      ],
       preset: "client",
       presetConfig: { fragmentMasking: false },
       config: typesConfig,
@@ -39,11 +52,20 @@ const config: CodegenConfig = {
     // document objects there. With `__typename` selected, as Apollo Client sends them, so a
     // preloaded answer is exactly what Apollo would have received.
     "src/gql-shell/": {
+      schema: PUBLIC_SCHEMA,
       preset: "client",
       documents: SHELL_DOCUMENTS,
       documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: { fragmentMasking: false },
       config: { ...typesConfig, documentMode: "string" },
+    },
+    // The operator console (src/admin/): its operations against the admin API's SDL.
+    "src/admin/gql/": {
+      schema: "../backend/admin.graphql",
+      documents: ["src/admin/**/*.graphql"],
+      preset: "client",
+      presetConfig: { fragmentMasking: false },
+      config: typesConfig,
     },
   },
 };

@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist", "src/gql", "src/gql-shell", "node_modules"] },
+  { ignores: ["dist", "src/gql", "src/gql-shell", "src/admin/gql", "node_modules"] },
   {
     files: ["**/*.{ts,tsx}"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

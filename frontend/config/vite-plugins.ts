@@ -1,7 +1,7 @@
 //! Build steps of our own: self-hosted fonts for Atlantis and GraphiQL, and precompressed assets.
 //! Small enough to keep here rather than pull a plugin per step (see each one for why).
 import { createRequire } from "node:module";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { brotliCompress, constants as zlib, gzip } from "node:zlib";
 import { promisify } from "node:util";
@@ -114,7 +114,7 @@ const ICON_ENTRY = /^ {8}"([^"]+)": \[\n(?: {12}".*",?\n)* {8}\],?\n/gm;
  * do; a superset of what the bundle contains, which is the safe side for the two pruning steps
  * below.
  */
-async function atlantisFilesUsedBy(srcDir: string): Promise<string[]> {
+async function atlantisFilesUsedBy(srcDir: string, skip: string[]): Promise<string[]> {
   const componentsDir = path.dirname(require.resolve("@jobber/components/styles"));
   const seen = new Set<string>();
   const visit = async (file: string): Promise<void> => {
@@ -127,7 +127,7 @@ async function atlantisFilesUsedBy(srcDir: string): Promise<string[]> {
       await visit(target);
     }
   };
-  for await (const file of files(srcDir)) {
+  for await (const file of files(srcDir, skip)) {
     if (!/\.tsx?$/.test(file) || /\.test\.tsx?$/.test(file)) continue;
     for (const match of (await readFile(file, "utf8")).matchAll(/from\s+["']@jobber\/components\/([A-Za-z]+)["']/g)) {
       await visit(path.join(componentsDir, match[1] ?? "", "index.mjs"));
@@ -146,9 +146,9 @@ async function quotedWords(paths: string[]): Promise<Set<string>> {
   return words;
 }
 
-async function sourceFiles(srcDir: string): Promise<string[]> {
+async function sourceFiles(srcDir: string, skip: string[]): Promise<string[]> {
   const out: string[] = [];
-  for await (const file of files(srcDir)) if (/\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file)) out.push(file);
+  for await (const file of files(srcDir, skip)) if (/\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file)) out.push(file);
   return out;
 }
 
@@ -158,14 +158,14 @@ async function sourceFiles(srcDir: string): Promise<string[]> {
  * names appear as a string in the Atlantis components we use or in our own source (a superset of
  * those that can render: Atlantis names its icons with literals) and drops the rest.
  */
-export function atlantisUsedIconsOnly(srcDir: string): Plugin {
+export function atlantisUsedIconsOnly(srcDir: string, skip: string[] = []): Plugin {
   let used: Promise<Set<string>> | undefined;
   return {
     name: "fieldsync:atlantis-used-icons-only",
     apply: "build",
     async transform(code, id) {
       if (!DESIGN_INDEX.test(id.split("?")[0] ?? id)) return null;
-      used ??= (async () => quotedWords([...(await atlantisFilesUsedBy(srcDir)), ...(await sourceFiles(srcDir))]))();
+      used ??= (async () => quotedWords([...(await atlantisFilesUsedBy(srcDir, skip)), ...(await sourceFiles(srcDir, skip))]))();
       const keep = await used;
       // Icons drawn with another's paths (getIcon's secondaryIconMap).
       for (const alias of ["backArrow", "cross", "thumbsUp"]) keep.add(alias);
@@ -189,7 +189,7 @@ const COMPONENTS_CSS = /[\\/]node_modules[\\/]@jobber[\\/]components[\\/]dist[\\
  * the rules whose selectors appear in the Atlantis files we use (see `atlantisFilesUsedBy`) or in
  * our source, and drops the rest. Custom properties, keyframes and font faces are kept.
  */
-export function atlantisUsedStylesOnly(srcDir: string): Plugin {
+export function atlantisUsedStylesOnly(srcDir: string, skip: string[] = []): Plugin {
   return {
     name: "fieldsync:atlantis-used-styles-only",
     apply: "build",
@@ -197,7 +197,7 @@ export function atlantisUsedStylesOnly(srcDir: string): Plugin {
     async transform(code, id) {
       if (!COMPONENTS_CSS.test(id.split("?")[0] ?? id)) return null;
       const { PurgeCSS } = await import("purgecss");
-      const content = [...(await atlantisFilesUsedBy(srcDir)), ...(await sourceFiles(srcDir))];
+      const content = [...(await atlantisFilesUsedBy(srcDir, skip)), ...(await sourceFiles(srcDir, skip))];
       const [result] = await new PurgeCSS().purge({
         content,
         css: [{ raw: code }],
@@ -230,19 +230,32 @@ const COMPRESSIBLE = /\.(?:js|mjs|css|html|svg|json|txt|map|webmanifest|xml|ico)
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 
-async function* files(dir: string): AsyncGenerator<string> {
+/** Every file under `dir`, except under the directories in `skip`. */
+async function* files(dir: string, skip: string[] = []): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(full);
+    if (entry.isDirectory() && skip.includes(full)) continue;
+    if (entry.isDirectory()) yield* files(full, skip);
     else yield full;
   }
+}
+
+/** Whether `file` has a `.br` or `.gz` sibling written after it (by an earlier build). */
+async function compressedAlready(file: string): Promise<boolean> {
+  const written = (await stat(file)).mtimeMs;
+  for (const sibling of [`${file}.br`, `${file}.gz`]) {
+    const made = await stat(sibling).then((s) => s.mtimeMs, () => undefined);
+    if (made !== undefined && made >= written) return true;
+  }
+  return false;
 }
 
 /**
  * Writes `X.br` and `X.gz` beside every text file of the build (hashed assets and the files
  * copied from public/), which the backend serves to browsers that accept them. node's zlib does
  * both at the highest levels, so no plugin dependency is needed; a file that compression does not
- * make smaller gets no sibling (the server then sends it as it is).
+ * make smaller gets no sibling (the server then sends it as it is). A build into a directory it did
+ * not empty (the console's, see vite.config.ts) leaves files whose siblings are up to date alone.
  */
 export function precompress(): Plugin {
   let config: ResolvedConfig;
@@ -257,6 +270,7 @@ export function precompress(): Plugin {
       let count = 0;
       for await (const file of files(outDir)) {
         if (!COMPRESSIBLE.test(file)) continue;
+        if (await compressedAlready(file)) continue;
         const body = await readFile(file);
         const [br, gzipped] = await Promise.all([
           brotli(body, {
@@ -269,7 +283,9 @@ export function precompress(): Plugin {
           gz(body, { level: zlib.Z_BEST_COMPRESSION }),
         ]);
         if (br.length < body.length) await writeFile(`${file}.br`, br);
+        else await rm(`${file}.br`, { force: true });
         if (gzipped.length < body.length) await writeFile(`${file}.gz`, gzipped);
+        else await rm(`${file}.gz`, { force: true });
         count += 1;
       }
       config.logger.info(`precompressed ${count} text files (.br, .gz)`);

@@ -77,12 +77,41 @@ export interface Backend {
   url: string;
   /** The embedded Jobber sandbox, e.g. http://127.0.0.1:41235 */
   sandboxUrl: string;
+  /**
+   * The admin listener (ADMIN_BIND_ADDR, on a free port of its own: never the default 9090, which
+   * another instance may hold), e.g. http://127.0.0.1:41236. The console is at `${adminUrl}/admin`.
+   */
+  adminUrl: string;
+  /** The database the backend uses (DATABASE_URL). */
+  databaseUrl: string;
+  /** The SQLite file, when the database is the default fresh SQLite one; else null. */
+  sqlitePath: string | null;
   logPath: string;
   stop(): Promise<void>;
 }
 
-/** Starts `jobber-app serve` on fresh ports with a fresh SQLite database; resolves once /readyz is 200. */
-export async function startBackend(): Promise<Backend> {
+export interface BackendOptions {
+  /** More environment for the backend (wins over the harness' own, e.g. DATABASE_URL). */
+  env?: Record<string, string>;
+  /**
+   * Wait for the admin listener too (GET /admin/session = 200), with this ADMIN_TOKEN when given
+   * (none: the loopback console needs no sign-in).
+   */
+  admin?: { token?: string };
+}
+
+/** A random token of `length` URL-safe characters (for ADMIN_TOKEN). */
+export function randomToken(length = 40): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+/**
+ * Starts `jobber-app serve` on fresh ports with a fresh SQLite database (unless `env` says
+ * otherwise); resolves once /readyz is 200 (and, with `admin`, the admin listener answers).
+ */
+export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const bin = backendBinary();
   if (!existsSync(bin)) {
     throw new Error(`Backend binary not found at ${bin}: run \`cargo build -p jobber-app\` or set JOBBER_APP_BIN.`);
@@ -93,11 +122,13 @@ export async function startBackend(): Promise<Backend> {
   }
 
   const workDir = await mkdtemp(path.join(tmpdir(), "fieldsync-e2e-"));
-  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const [port, sandboxPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const sqliteFile = path.join(workDir, "app.db");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: `sqlite://${workDir}/app.db?mode=rwc`,
+    DATABASE_URL: `sqlite://${sqliteFile}?mode=rwc`,
     DATA_DIR: workDir,
     BIND_ADDR: `127.0.0.1:${port}`,
     APP_BASE_URL: url,
@@ -109,7 +140,11 @@ export async function startBackend(): Promise<Backend> {
     // minute would meet the per-address limit on code exchanges (its own test is in edge.rs).
     OAUTH_EXCHANGE_BURST: "100",
     OAUTH_EXCHANGES_PER_MINUTE: "1000",
+    ADMIN_BIND_ADDR: `127.0.0.1:${adminPort}`,
+    ...(options.admin?.token ? { ADMIN_TOKEN: options.admin.token } : {}),
+    ...options.env,
   };
+  if (!options.admin?.token && !options.env?.ADMIN_TOKEN) delete env.ADMIN_TOKEN;
   // Without Jobber credentials the backend embeds its Jobber sandbox, which these tests rely on.
   delete env.JOBBER_CLIENT_ID;
   delete env.JOBBER_CLIENT_SECRET;
@@ -144,15 +179,30 @@ export async function startBackend(): Promise<Backend> {
       },
       { timeoutMs: READY_TIMEOUT_MS },
     );
+    if (options.admin) {
+      await pollUntil(
+        "the admin listener to answer GET /admin/session",
+        async () => {
+          if (exitCode !== undefined) throw new Error(`backend exited early with code ${exitCode}`);
+          const response = await fetch(`${adminUrl}/admin/session`);
+          return response.status === 200 ? true : undefined;
+        },
+        { timeoutMs: READY_TIMEOUT_MS },
+      );
+    }
   } catch (error) {
     await stop();
     await saveBackendLog("startup", logPath);
     throw error;
   }
 
+  const databaseUrl = env.DATABASE_URL ?? "";
   return {
     url,
     sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    adminUrl,
+    databaseUrl,
+    sqlitePath: databaseUrl.startsWith(`sqlite://${sqliteFile}`) ? sqliteFile : null,
     logPath,
     async stop() {
       await stop();

@@ -1,6 +1,6 @@
-// Fails when the committed generated files (src/gql/, src/gql-shell/) differ from what
-// graphql-codegen generates now. Generates into a temporary directory and compares file by file,
-// so it doesn't depend on git.
+// Fails when the committed generated files (every target of codegen.ts: src/gql/, src/gql-shell/,
+// src/admin/gql/) differ from what graphql-codegen generates now. Generates into a temporary
+// directory and compares file by file, so it doesn't depend on git.
 import { generate, loadCodegenConfig } from "@graphql-codegen/cli";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
 const { config } = await loadCodegenConfig({ configFilePath: path.join(root, "codegen.ts") });
+const targets = Object.keys(config.generates).join(", ");
 const tmp = await mkdtemp(path.join(tmpdir(), "fieldsync-codegen-"));
 const list = async (dir) =>
   (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -41,10 +42,10 @@ try {
     }
   }
   if (problems.length > 0) {
-    console.error(`Generated GraphQL types are out of date:\n  ${problems.join("\n  ")}\nRun \`npm run codegen\` and commit src/gql/ and src/gql-shell/.`);
+    console.error(`Generated GraphQL types are out of date:\n  ${problems.join("\n  ")}\nRun \`npm run codegen\` and commit ${targets}`);
     process.exitCode = 1;
   } else {
-    console.log(`src/gql/ and src/gql-shell/ are up to date (${count} files).`);
+    console.log(`${targets} are up to date (${count} files).`);
   }
 } finally {
   await rm(tmp, { recursive: true, force: true });
