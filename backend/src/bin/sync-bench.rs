@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p jobber-app --bin sync-bench -- [--records 20000] [--part a|b|all] [--postgres URL]
 //! cargo run --release -p jobber-app --bin sync-bench -- --part fleet [--accounts 50] [--fleet-records 2000] [--concurrency N]
+//! cargo run --release -p jobber-app --bin sync-bench -- --part missing [--change-every 60]   (about 20 minutes: the defaults)
 //! ```
 //! (a) Jobber's default bucket (10,000 points, 500/s restore): records/s, the ratio to the
 //!     throttle-limited maximum measured in the same run, `THROTTLED` answers, peak RSS and RSS
@@ -40,6 +41,7 @@ struct Args {
     accounts: usize,
     fleet_records: usize,
     concurrency: Option<String>,
+    change_every: u64,
 }
 
 fn args() -> Args {
@@ -50,6 +52,7 @@ fn args() -> Args {
         accounts: 50,
         fleet_records: 2_000,
         concurrency: None,
+        change_every: 60,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,6 +62,9 @@ fn args() -> Args {
             "--postgres" => a.postgres = it.next(),
             "--accounts" => a.accounts = it.next().and_then(|v| v.parse().ok()).expect("--accounts N"),
             "--concurrency" => a.concurrency = it.next(),
+            "--change-every" => {
+                a.change_every = it.next().and_then(|v| v.parse().ok()).expect("--change-every SECONDS");
+            }
             "--fleet-records" => {
                 a.fleet_records = it.next().and_then(|v| v.parse().ok()).expect("--fleet-records N");
             }
@@ -435,6 +441,96 @@ async fn part_fleet(accounts: usize, m: usize, concurrency: Option<&str>) -> any
     Ok(())
 }
 
+/// How long after Jobber's webhooks stop an account turns `MISSING`, measured with the default
+/// settings (`SYNC_INTERVAL_MINUTES`, `WEBHOOK_GRACE_SECS`, the health watch): one account, no
+/// webhook ever delivered (the app here does not serve HTTP), and the merchant changing a client
+/// every `change_every` seconds from the moment the first sync is done ("webhooks stop").
+async fn part_missing(change_every: u64) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let cfg = SandboxConfig {
+        accounts: jobber_sandbox::AccountSeed::numbered(1),
+        records_per_account: RecordCounts { clients: 20, properties: 5, jobs: 5, quotes: 5, invoices: 5 },
+        ..SandboxConfig::default()
+    };
+    let (sandbox, url) = Sandbox::spawn(cfg.clone()).await?;
+    let state = app_with(&url, &cfg, &fresh_db("sqlite", &dir, None).await?, &dir, None).await?;
+    let account = sandbox.accounts().into_iter().next().context("an account")?.id;
+    let callback = jobber_app::jobber::callback_url(&state.config);
+    let tasks = jobber_app::sync::spawn(&state.sync, state.inbox.new_data.clone(), &state.shutdown);
+    connect(&state, &sandbox.issue_code(&account, &callback)).await?;
+    state.sync.wake.notify_one();
+    wait_accounts(&state, std::slice::from_ref(&account), Instant::now()).await?;
+    let clients: Vec<String> = jobber_app::db::entities::sync_records::Entity::find()
+        .all(state.db.reader())
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == Resource::Clients)
+        .map(|r| r.jobber_id)
+        .collect();
+    let s = &state.config.sync;
+    println!(
+        "(missing) defaults: SYNC_INTERVAL_MINUTES {}, WEBHOOK_GRACE_SECS {}, SYNC_CATCHUP_INTERVAL_SECS {}; a change every {change_every} s",
+        s.interval.as_secs() / 60,
+        s.webhook_grace.as_secs(),
+        s.catchup_interval.as_secs()
+    );
+    let stopped = Instant::now();
+    let (mut changes, mut third_change_at) = (0usize, None::<f64>);
+    let mut next_change = stopped;
+    let missing_after = loop {
+        if Instant::now() >= next_change {
+            let client = &clients[changes % clients.len()];
+            let input = jobber_sandbox::RecordInput {
+                last_name: Some(format!("Renamed {changes}")),
+                ..Default::default()
+            };
+            sandbox
+                .update_record(&account, jobber_sandbox::RecordKind::Client, client, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            changes += 1;
+            if changes == 3 {
+                third_change_at = Some(stopped.elapsed().as_secs_f64());
+            }
+            next_change += std::time::Duration::from_secs(change_every);
+        }
+        let health = jobber_app::sync::health::of_account(&state.db, &account, chrono::Utc::now()).await?;
+        if health.status == jobber_app::sync::health::Status::Missing {
+            break stopped.elapsed().as_secs_f64();
+        }
+        anyhow::ensure!(stopped.elapsed().as_secs() < 3600, "not MISSING after an hour");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    // The first catch-up run after the verdict (an incremental run without any request).
+    let verdict = Instant::now();
+    let runs_before = incremental_runs(&state).await?;
+    let catch_up = loop {
+        if incremental_runs(&state).await? > runs_before {
+            break verdict.elapsed().as_secs_f64();
+        }
+        anyhow::ensure!(verdict.elapsed().as_secs() < 900, "no catch-up run within 15 minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    println!(
+        "    MISSING {:.0} s ({:.1} min) after webhooks stopped; {:.0} s after the third unannounced change; {changes} changes made",
+        missing_after,
+        missing_after / 60.0,
+        missing_after - third_change_at.unwrap_or(0.0)
+    );
+    println!("    first catch-up run {catch_up:.0} s after the verdict");
+    state.shutdown.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
+/// A value that changes whenever a resource's run finishes (the sum of the finish times).
+async fn incremental_runs(state: &AppState) -> anyhow::Result<i64> {
+    let rows = sync_state::Entity::find().all(state.db.reader()).await?;
+    Ok(rows.iter().filter_map(|r| r.finished_at.map(|t| t.timestamp_micros())).sum::<i64>())
+}
+
 async fn connect(state: &AppState, code: &str) -> anyhow::Result<()> {
     let callback = jobber_app::jobber::callback_url(&state.config);
     jobber_app::connect::connect_with_code(&state.tokens, &state.db, &callback, code)
@@ -454,6 +550,9 @@ async fn main() -> anyhow::Result<()> {
     let a = args();
     if a.part == "fleet" {
         return part_fleet(a.accounts, a.fleet_records, a.concurrency.as_deref()).await;
+    }
+    if a.part == "missing" {
+        return part_missing(a.change_every).await;
     }
     if a.part == "a" || a.part == "all" {
         part_a(a.records).await?;

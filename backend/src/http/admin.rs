@@ -48,8 +48,6 @@ struct AdminAuth {
     session_key: [u8; 32],
     /// Sign-in attempts per client address.
     limiter: std::sync::Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
-    /// `Secure` cookies (the public app is https, so the operator's is expected to be too).
-    secure: bool,
 }
 
 impl AdminAuth {
@@ -66,7 +64,6 @@ impl AdminAuth {
             token: token.map(Into::into),
             session_key,
             limiter: std::sync::Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
-            secure: state.config.is_production(),
         }
     }
 
@@ -238,13 +235,18 @@ async fn sign_in(
         metrics::counter!("admin_sign_in_refused_total").increment(1);
         return refuse(StatusCode::UNAUTHORIZED, "That is not the ADMIN_TOKEN.");
     }
+    // `Secure` when the console was opened over https (a TLS proxy in front of the listener): the
+    // listener itself speaks plain HTTP on a private address, where a `Secure` cookie would be
+    // dropped by the browser.
+    let secure =
+        headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_some_and(|o| o.starts_with("https://"));
     let ttl = i64::try_from(SESSION_TTL.as_secs()).unwrap_or(1800);
     let value = auth.sign(chrono::Utc::now().timestamp() + ttl);
     let cookie = cookie::Cookie::build((COOKIE, value))
         .path("/admin")
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
-        .secure(auth.secure)
+        .secure(secure)
         .max_age(cookie::time::Duration::seconds(ttl))
         .build();
     tracing::info!(peer = %peer.ip(), "operator signed in to the console");
@@ -255,12 +257,11 @@ async fn sign_in(
         .into_response()
 }
 
-async fn sign_out(axum::Extension(auth): axum::Extension<AdminAuth>) -> Response {
+async fn sign_out() -> Response {
     let cookie = cookie::Cookie::build((COOKIE, ""))
         .path("/admin")
         .http_only(true)
         .same_site(cookie::SameSite::Strict)
-        .secure(auth.secure)
         .max_age(cookie::time::Duration::ZERO)
         .build();
     (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie.to_string())]).into_response()

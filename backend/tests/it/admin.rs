@@ -138,6 +138,18 @@ async fn the_console_signs_in_with_the_token_into_a_strict_short_cookie() {
         assert!(cookie.contains(attr), "{attr} missing in {cookie}");
     }
     assert!(!cookie.contains(ADMIN_TOKEN), "the cookie carries the token itself");
+    assert!(!cookie.contains("Secure"), "a Secure cookie over plain http would be dropped: {cookie}");
+    // Opened over https (a TLS proxy in front of the listener): the cookie is Secure.
+    let https_origin = app.admin_base.replace("http://", "https://");
+    let res = client()
+        .post(app.admin_url("/admin/session"))
+        .header("origin", &https_origin)
+        .json(&json!({"token": ADMIN_TOKEN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
     let status: Value =
         browser.get(app.admin_url("/admin/session")).send().await.unwrap().json().await.unwrap();
     assert_eq!(status["signedIn"], true);
