@@ -36,6 +36,7 @@ export function renderApp({
   mocks = [],
   shell = {},
   ui = <App />,
+  cache = createCache(),
 }: {
   route?: string;
   /** Apollo (Manage page) answers. */
@@ -43,12 +44,14 @@ export function renderApp({
   /** Plain-fetch answers (app info, Connect page). */
   shell?: ShellAnswers;
   ui?: ReactElement;
+  /** Apollo's cache (a test that writes into it, as the sync subscription does, passes its own). */
+  cache?: ReturnType<typeof createCache>;
 } = {}) {
   clearSharedRequests();
   const fetchMock = stubShellFetch(shell);
   const navigate = vi.fn<(url: string) => void>();
   const result = render(
-    <MockedProvider mocks={mocks} cache={createCache()}>
+    <MockedProvider mocks={mocks} cache={cache}>
       <NavigationProvider navigate={navigate}>
         <MemoryRouter initialEntries={[route]} future={ROUTER_FUTURE}>
           {ui}

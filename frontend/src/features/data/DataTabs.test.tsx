@@ -2,7 +2,11 @@ import type { MockedResponse } from "@apollo/client/testing";
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
+import { act } from "react";
+import { createCache } from "../../app/apollo";
 import {
+  SyncStatusDocument,
+  type SyncStatusQuery,
   SyncedClientsDocument,
   SyncedInvoicesDocument,
   SyncedJobsDocument,
@@ -100,6 +104,39 @@ function invoicesMock(): MockedResponse {
 const currentSearch = () => new URLSearchParams(screen.getByTestId("current-path").dataset["search"]);
 
 describe("Data tabs", () => {
+  it("reload an empty list when the first sync status says data was stored since it was read", async () => {
+    // The list is read while the first sync runs (nothing stored yet); the sync's status reaches
+    // the page only after the sync stored its clients.
+    const empty: MockedResponse = {
+      request: { query: SyncedClientsDocument, variables: { first: 20, after: null, search: null } },
+      result: {
+        data: {
+          clients: { __typename: "ClientConnection", totalCount: 0, pageInfo: pageInfo(), nodes: [] },
+        } satisfies SyncedClientsQuery,
+      },
+    };
+    const cache = createCache();
+    renderApp({ ui: <DataTabs />, mocks: [empty, clientsMock(null, ["Barbara"])], cache });
+    expect(await screen.findAllByText("No clients synced yet")).not.toHaveLength(0);
+    const done: SyncStatusQuery["syncStatus"][number] = {
+      __typename: "SyncResourceStatus",
+      resource: "CLIENTS",
+      state: "DONE",
+      mode: "FULL",
+      fetched: 1,
+      total: 1,
+      count: 1,
+      startedAt: "2026-11-28T12:00:00Z",
+      finishedAt: "2026-11-28T12:00:05Z",
+      lastSuccessAt: "2026-11-28T12:00:05Z",
+      nextRunAt: "2026-11-28T12:15:05Z",
+      retrying: false,
+      problem: null,
+    };
+    act(() => cache.writeQuery({ query: SyncStatusDocument, data: { syncStatus: [done] } }));
+    expect(await screen.findAllByText("Barbara")).not.toHaveLength(0);
+  });
+
   it("are tabs: roles, selection and the panel each controls", async () => {
     renderApp({ route: "/manage", mocks: [clientsMock(null, ["Ann"])], ui: <DataTabs /> });
     const tabs = within(screen.getByRole("tablist", { name: "Your Jobber data" })).getAllByRole("tab");

@@ -72,13 +72,20 @@ export function RecordList<D, N extends { id: string }>({ list, state, onSearch,
   // Reload when the sync panel (which follows sync progress into the shared cache) sees new data.
   const { data: sync } = useQuery(SyncStatusDocument, { fetchPolicy: "cache-only" });
   const synced = sync?.syncStatus.map((s) => `${s.resource}:${s.count}:${s.lastSuccessAt ?? ""}`).join("|");
-  // Not on the first status: the list was just loaded (only a later change means new data).
+  const storedAny = sync?.syncStatus.some((s) => s.count > 0) ?? false;
+  // The first status usually describes what the list was just loaded with; but when the list was
+  // read just before the sync stored its data and the status arrived just after, an empty list
+  // would stay empty: then the first status reloads it too.
+  const emptyUnfiltered = useRef(false);
+  emptyUnfiltered.current = page !== undefined && page.totalCount === 0 && search === "";
   const seen = useRef<string | undefined>(undefined);
   useEffect(() => {
     if (!synced) return;
-    if (seen.current !== undefined && seen.current !== synced) void refetch().catch(() => undefined);
+    const first = seen.current === undefined;
+    const changed = !first && seen.current !== synced;
     seen.current = synced;
-  }, [synced, refetch]);
+    if (changed || (first && storedAny && emptyUnfiltered.current)) void refetch().catch(() => undefined);
+  }, [synced, storedAny, refetch]);
 
   const badSearch = searchError(error);
   let body: ReactNode;
