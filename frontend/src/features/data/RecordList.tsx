@@ -73,19 +73,22 @@ export function RecordList<D, N extends { id: string }>({ list, state, onSearch,
   const { data: sync } = useQuery(SyncStatusDocument, { fetchPolicy: "cache-only" });
   const synced = sync?.syncStatus.map((s) => `${s.resource}:${s.count}:${s.lastSuccessAt ?? ""}`).join("|");
   const storedAny = sync?.syncStatus.some((s) => s.count > 0) ?? false;
-  // The first status usually describes what the list was just loaded with; but when the list was
-  // read just before the sync stored its data and the status arrived just after, an empty list
-  // would stay empty: then the first status reloads it too.
-  const emptyUnfiltered = useRef(false);
-  emptyUnfiltered.current = page !== undefined && page.totalCount === 0 && search === "";
+  // Not on the first status: the list was just loaded (only a later change means new data).
   const seen = useRef<string | undefined>(undefined);
   useEffect(() => {
     if (!synced) return;
-    const first = seen.current === undefined;
-    const changed = !first && seen.current !== synced;
+    if (seen.current !== undefined && seen.current !== synced) void refetch().catch(() => undefined);
     seen.current = synced;
-    if (changed || (first && storedAny && emptyUnfiltered.current)) void refetch().catch(() => undefined);
-  }, [synced, storedAny, refetch]);
+  }, [synced, refetch]);
+  // Unless the list was read just before the sync stored its data and the status arrived just
+  // after: an empty list while the sync says it stored data is read again, once.
+  const emptyUnfiltered = page !== undefined && page.totalCount === 0 && search === "";
+  const rechecked = useRef(false);
+  useEffect(() => {
+    if (rechecked.current || !storedAny || !emptyUnfiltered) return;
+    rechecked.current = true;
+    void refetch().catch(() => undefined);
+  }, [storedAny, emptyUnfiltered, refetch]);
 
   const badSearch = searchError(error);
   let body: ReactNode;
