@@ -425,14 +425,8 @@ async fn part_fleet(accounts: usize, m: usize, concurrency: Option<&str>) -> any
         cpu / wall,
         rss_kib("VmHWM:") / 1024
     );
-    let s = &state.config.sync;
     println!(
-        "    webhook health with the defaults: after webhooks stop, MISSING once three unannounced changes are judged: \
-         at most SYNC_INTERVAL_MINUTES ({} min, the next incremental run finds them) + WEBHOOK_GRACE_SECS ({} s) \
-         after the third change, then catch-up runs every {} s",
-        s.interval.as_secs() / 60,
-        s.webhook_grace.as_secs(),
-        s.catchup_interval.as_secs()
+        "    (how long after webhooks stop an account turns MISSING: `--part missing`, about 20 minutes)"
     );
     state.shutdown.cancel();
     for t in tasks {
