@@ -135,8 +135,8 @@ pub async fn show(
     Ok(Some(InstallDetail { install, timeline, webhook_events }))
 }
 
-/// Builds the operator's view of `rows` with a fixed number of queries per page (plus the
-/// webhook health of each live install).
+/// Builds the operator's view of `rows` with a fixed number of queries per page, whatever its
+/// size.
 async fn assemble(db: &Db, rows: Vec<connections::Model>, now: DateTime<Utc>) -> Result<Vec<Install>, DbErr> {
     let accounts: Vec<String> = rows.iter().map(|r| r.jobber_account_id.clone()).collect();
     let counts = q::event_counts(db, &accounts).await?;
@@ -144,6 +144,9 @@ async fn assemble(db: &Db, rows: Vec<connections::Model>, now: DateTime<Utc>) ->
     for s in crate::db::sync_state::of_accounts(db, &accounts).await? {
         states.entry(s.jobber_account_id.clone()).or_default().push(s);
     }
+    let live_accounts: Vec<String> =
+        rows.iter().filter(|r| r.status.is_live()).map(|r| r.jobber_account_id.clone()).collect();
+    let mut healths = health::of_accounts(db, &live_accounts, now).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let counts = counts.get(&row.jobber_account_id).copied().unwrap_or_default();
@@ -166,12 +169,9 @@ async fn assemble(db: &Db, rows: Vec<connections::Model>, now: DateTime<Utc>) ->
         resources.sort_by_key(|r| Resource::ALL.iter().position(|x| *x == r.resource));
         let failing_runs = resources.iter().filter(|r| r.state == SyncRunState::Failed).count() as i64;
         let live = row.status.is_live();
-        let webhook_health = if live {
-            let h = health::of_account(db, &row.jobber_account_id, now).await?;
-            (h.changes_found > 0 || h.last_received_at.is_some()).then_some(h)
-        } else {
-            None
-        };
+        let webhook_health = healths
+            .remove(&row.jobber_account_id)
+            .filter(|h| live && (h.changes_found > 0 || h.last_received_at.is_some()));
         let mut problems = Vec::new();
         match row.status {
             ConnectionStatus::NeedsReauth => problems.push(Problem::NeedsReauth),

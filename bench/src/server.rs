@@ -4,10 +4,15 @@
 //! It runs in sandbox mode (no `JOBBER_CLIENT_ID`, development), as `cargo run` would on a fresh
 //! machine: the embedded Jobber sandbox signs webhooks with `sandbox-client-secret`. Its logs go to
 //! `server.log` in the temporary directory (printed if it fails to start).
+//!
+//! The admin listener is off unless the server is started with [`Server::start_admin`], which
+//! serves it on a free loopback port with a random `ADMIN_TOKEN`. [`Server::restart`] starts the
+//! same server again on the same database, so a benchmark can seed the database the first start
+//! migrated while no server holds it.
 
 use std::{
     net::SocketAddr,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::Stdio,
     time::{Duration, Instant},
 };
@@ -54,11 +59,39 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Its admin listener, when started with [`Server::start_admin`].
+    pub admin: Option<Admin>,
     /// Its process id (for `/proc/<pid>/status`).
     pub pid: u32,
     /// The `DATABASE_URL` it was given.
     pub database_url: String,
+    /// How to start it again ([`Server::restart`]).
+    launch: Launch,
     dir: tempfile::TempDir,
+}
+
+/// The admin listener of a [`Server`].
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// Where it listens (loopback).
+    pub addr: SocketAddr,
+    /// Its `ADMIN_TOKEN`, sent as `Authorization: Bearer …`.
+    pub token: String,
+}
+
+impl Admin {
+    /// The `Authorization` header's value.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+}
+
+/// What a (re)start of the same server needs.
+struct Launch {
+    bin: PathBuf,
+    synchronous: &'static str,
+    env: Vec<(String, String)>,
+    admin_token: Option<String>,
 }
 
 /// The `jobber-app` binary next to this benchmark binary (same cargo profile directory).
@@ -85,12 +118,26 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables (they win over the defaults).
     pub async fn start_with(store: &Store, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::launch(store, env, None).await
+    }
+
+    /// [`Server::start_with`], also serving the admin listener on a free loopback port with a
+    /// random 64-character `ADMIN_TOKEN` (see [`Server::admin`]).
+    pub async fn start_admin(store: &Store, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        Self::launch(store, env, Some(token)).await
+    }
+
+    async fn launch(
+        store: &Store,
+        env: &[(&str, &str)],
+        admin_token: Option<String>,
+    ) -> anyhow::Result<Self> {
         let bin = app_binary()?;
         let dir = tempfile::Builder::new().prefix("jobber-bench-").tempdir()?;
         let spa = dir.path().join("spa");
         std::fs::create_dir_all(&spa)?;
         std::fs::write(spa.join("index.html"), "<!doctype html><title>Fieldsync</title>")?;
-        let addr = free_loopback_addr()?;
         let (database_url, synchronous) = match store {
             Store::Sqlite(sync) => (
                 format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
@@ -101,49 +148,45 @@ impl Server {
             ),
             Store::Postgres(url) => (url.clone(), "NORMAL"),
         };
-        let log = std::fs::File::create(dir.path().join("server.log"))?;
-        let mut cmd = Command::new(&bin);
-        // A clean environment: no `.env` (the working directory is the temp dir), no real Jobber
-        // credentials, nothing inherited that could change what is measured.
-        cmd.env_clear()
-            .current_dir(dir.path())
-            .arg("serve")
-            .env("APP_ENV", "development")
-            .env("BIND_ADDR", addr.to_string())
-            .env("APP_BASE_URL", format!("http://{addr}"))
-            .env("DATABASE_URL", &database_url)
-            .env("SQLITE_SYNCHRONOUS", synchronous)
-            .env("DATA_DIR", dir.path().join("data"))
-            .env("SPA_DIR", &spa)
-            .env("SANDBOX_BIND_ADDR", "127.0.0.1:0")
-            .env("SHUTDOWN_GRACE_SECS", "5")
-            // The benchmarks read `/metrics` from the public port; the console is not measured here.
-            .env("ADMIN_BIND_ADDR", "off")
-            .env("PUBLIC_METRICS", "true")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true);
-        cmd.envs(env.iter().copied());
-        if let Ok(filter) = std::env::var("RUST_LOG") {
-            cmd.env("RUST_LOG", filter);
-        }
-        let child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+        let launch = Launch {
+            bin,
+            synchronous,
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            admin_token,
+        };
+        let (child, addr, admin) = launch.spawn(dir.path(), &database_url)?;
         let pid = child.id().context("the server exited at once")?;
-        let mut server = Self { child, addr, pid, database_url, dir };
+        let mut server = Self { child, addr, admin, pid, database_url, launch, dir };
         server.wait_ready().await?;
         Ok(server)
     }
 
+    /// Stops the server if it runs and starts it again on the same database and environment (on
+    /// new ports; the admin token stays), waiting until it is ready.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        let (child, addr, admin) = self.launch.spawn(self.dir.path(), &self.database_url)?;
+        self.pid = child.id().context("the server exited at once")?;
+        self.child = child;
+        self.addr = addr;
+        self.admin = admin;
+        self.wait_ready().await
+    }
+
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
-        let url = format!("http://{}/healthz", self.addr);
+        let mut urls = vec![format!("http://{}/healthz", self.addr)];
+        urls.extend(self.admin.as_ref().map(|a| format!("http://{}/healthz", a.addr)));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait()? {
                 bail!("the server exited with {status} before it was ready:\n{}", self.log_tail());
             }
-            if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+            let mut ready = true;
+            for url in &urls {
+                ready &= client.get(url).send().await.is_ok_and(|r| r.status().is_success());
+            }
+            if ready {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -236,5 +279,53 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+impl Launch {
+    /// Spawns `jobber-app serve` in `dir` on free loopback ports; its log is appended to
+    /// `server.log` there.
+    fn spawn(&self, dir: &Path, database_url: &str) -> anyhow::Result<(Child, SocketAddr, Option<Admin>)> {
+        let addr = free_loopback_addr()?;
+        let admin = match &self.admin_token {
+            Some(token) => Some(Admin { addr: free_loopback_addr()?, token: token.clone() }),
+            None => None,
+        };
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log"))?;
+        let mut cmd = Command::new(&self.bin);
+        // A clean environment: no `.env` (the working directory is the temp dir), no real Jobber
+        // credentials, nothing inherited that could change what is measured.
+        cmd.env_clear()
+            .current_dir(dir)
+            .arg("serve")
+            .env("APP_ENV", "development")
+            .env("BIND_ADDR", addr.to_string())
+            .env("APP_BASE_URL", format!("http://{addr}"))
+            .env("DATABASE_URL", database_url)
+            .env("SQLITE_SYNCHRONOUS", self.synchronous)
+            .env("DATA_DIR", dir.join("data"))
+            .env("SPA_DIR", dir.join("spa"))
+            .env("SANDBOX_BIND_ADDR", "127.0.0.1:0")
+            .env("SHUTDOWN_GRACE_SECS", "5")
+            // The other benchmarks read `/metrics` from the public port.
+            .env("PUBLIC_METRICS", "true")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        match &admin {
+            Some(admin) => {
+                cmd.env("ADMIN_BIND_ADDR", admin.addr.to_string()).env("ADMIN_TOKEN", &admin.token);
+            }
+            None => {
+                cmd.env("ADMIN_BIND_ADDR", "off");
+            }
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            cmd.env("RUST_LOG", filter);
+        }
+        let child = cmd.spawn().with_context(|| format!("starting {}", self.bin.display()))?;
+        Ok((child, addr, admin))
     }
 }

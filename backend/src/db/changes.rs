@@ -179,6 +179,60 @@ pub async fn last_received(db: &Db, account_id: Option<&str>) -> Result<Option<D
     q.order_by_desc(W::Id).limit(1).into_tuple().one(db.reader()).await
 }
 
+/// The newest webhook received for each of `accounts` (any topic), by the accounts'
+/// `connections` rows: one index seek per account (`idx_webhook_events_account`, newest id
+/// first), in one statement. Accounts without a webhook are absent.
+pub async fn last_received_of(db: &Db, accounts: &[String]) -> Result<HashMap<String, DateTime<Utc>>, DbErr> {
+    if accounts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks = vec!["?"; accounts.len()].join(", ");
+    let sql = format!(
+        "SELECT c.jobber_account_id, (SELECT w.received_at FROM webhook_events w \
+           WHERE w.jobber_account_id = c.jobber_account_id ORDER BY w.id DESC LIMIT 1) AS received_at \
+         FROM connections c WHERE c.jobber_account_id IN ({marks})"
+    );
+    let values = accounts.iter().map(|a| a.clone().into()).collect();
+    let rows = db.reader().query_all_raw(super::stmt(db.backend(), &sql, values)).await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        if let Some(at) = r.try_get::<Option<DateTime<Utc>>>("", "received_at")? {
+            out.insert(r.try_get("", "jobber_account_id")?, at);
+        }
+    }
+    Ok(out)
+}
+
+/// [`recent_judged`] of each of `accounts` at once, as the `announced` flags newest first (at
+/// most `limit` per account), in one statement (a window per account over
+/// `idx_sync_changes_recent`). Accounts without judged changes are absent.
+pub async fn recent_judged_of(
+    db: &Db,
+    accounts: &[String],
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<HashMap<String, Vec<bool>>, DbErr> {
+    if accounts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks = vec!["?"; accounts.len()].join(", ");
+    let sql = format!(
+        "SELECT jobber_account_id, announced FROM (SELECT jobber_account_id, announced, \
+           ROW_NUMBER() OVER (PARTITION BY jobber_account_id ORDER BY changed_at DESC, id DESC) AS n \
+           FROM sync_changes WHERE jobber_account_id IN ({marks}) AND changed_at >= ? AND announced IS NOT NULL) \
+         AS judged WHERE n <= ? ORDER BY jobber_account_id, n"
+    );
+    let mut values: Vec<sea_orm::Value> = accounts.iter().map(|a| a.clone().into()).collect();
+    values.push(since.into());
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = db.reader().query_all_raw(super::stmt(db.backend(), &sql, values)).await?;
+    let mut out: HashMap<String, Vec<bool>> = HashMap::new();
+    for r in rows {
+        out.entry(r.try_get("", "jobber_account_id")?).or_default().push(r.try_get("", "announced")?);
+    }
+    Ok(out)
+}
+
 /// Removes changes made before `before` (older than any window that reads them).
 pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(sync_changes::Entity::delete_many()

@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use jobber_app::db::entities::{sync_records, sync_state};
+use jobber_app::{
+    db::entities::{sync_records, sync_state},
+    sync::health,
+};
 use jobber_sandbox::{RecordInput, RecordKind};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -114,6 +117,16 @@ async fn webhooks_on_make_the_account_healthy() {
     assert_eq!(h["changesFound"], 3, "{h}");
     assert_eq!(h["changesAnnounced"], 3, "{h}");
     assert!(h["lastReceivedAt"].is_string(), "{h}");
+
+    // The operator's list reads a page's health in two statements; it says the same.
+    let now = Utc::now();
+    let db = &app.state.db;
+    let one = health::of_account(db, &account, now).await.unwrap();
+    let unseen = "Z2lkOi8vSm9iYmVyL0FjY291bnQvMA==".to_owned();
+    let many = health::of_accounts(db, &[account.clone(), unseen.clone()], now).await.unwrap();
+    assert_eq!(many[&account], one);
+    assert_eq!(many[&unseen], health::of_account(db, &unseen, now).await.unwrap());
+    assert_eq!(many[&unseen].changes_found, 0);
 }
 
 #[tokio::test]
