@@ -111,7 +111,10 @@ pub async fn list(
         None => None,
     };
     let page = q::page(db, filter, after.as_ref(), first.clamp(1, MAX_PAGE)).await?;
-    let total_count = q::count(db, filter).await?;
+    let total_count = match page.total {
+        Some(n) => n,
+        None => q::count(db, filter).await?,
+    };
     let rows: Vec<connections::Model> = page.rows.into_iter().map(|(_, m)| m).collect();
     Ok(InstallPage {
         installs: assemble(db, rows, now).await?,

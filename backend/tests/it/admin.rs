@@ -432,6 +432,27 @@ async fn the_installs_list_pages_problems_first_and_filters() {
     }
     let ids: Vec<String> = seen.iter().map(|i| i["jobberAccountId"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids, expected_ids);
+    // A searched list (read once and ranked in memory) pages the same way.
+    let mut searched: Vec<String> = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..20 {
+        let body =
+            app.admin_graphql(&list_query(), json!({"search": "business", "first": 7, "after": after})).await;
+        let page = &body["data"]["installs"];
+        assert_eq!(page["totalCount"], 40, "{body}");
+        searched.extend(
+            page["installs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["jobberAccountId"].as_str().unwrap().to_owned()),
+        );
+        after = page["nextCursor"].clone();
+        if after.is_null() {
+            break;
+        }
+    }
+    assert_eq!(searched, expected_ids);
     assert_eq!(seen[0]["problems"], json!(["NEEDS_REAUTH"]));
     assert_eq!(seen[3]["problems"], json!(["DEGRADED"]));
     assert_eq!(seen[3]["lastError"], "Jobber's token endpoint is unavailable.");
