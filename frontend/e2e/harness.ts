@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,18 +36,29 @@ function backendBinary(): string {
   return path.join(targetDir, "debug", "jobber-app");
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
+/**
+ * `n` distinct ports nothing listens on right now: each stays bound until all are picked, so the
+ * OS cannot hand out one of them twice.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (typeof address !== "object" || !address) throw new Error("no port");
+    return address.port;
   });
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
 }
 
 /** Polls `check` until it returns a value or the deadline passes. */
@@ -112,6 +123,20 @@ export function randomToken(length = 40): string {
  * otherwise); resolves once /readyz is 200 (and, with `admin`, the admin listener answers).
  */
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
+  // A port picked free can be taken by another process before the backend binds it: start again
+  // on new ports then (the log says so), a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBackendOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTaken)) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startBackendOnce(options: BackendOptions): Promise<Backend> {
   const bin = backendBinary();
   if (!existsSync(bin)) {
     throw new Error(`Backend binary not found at ${bin}: run \`cargo build -p jobber-app\` or set JOBBER_APP_BIN.`);
@@ -122,7 +147,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   }
 
   const workDir = await mkdtemp(path.join(tmpdir(), "fieldsync-e2e-"));
-  const [port, sandboxPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, sandboxPort, adminPort] = await freePorts(3);
   const url = `http://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const sqliteFile = path.join(workDir, "app.db");
@@ -169,29 +194,42 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     log.end();
   };
 
+  // An exit during startup ends the wait at once (no use polling a dead process).
+  const died = exited.then((code) => {
+    throw new Error(`backend exited early with code ${code}`);
+  });
+  died.catch(() => undefined);
   try {
-    await pollUntil(
-      "the backend to report ready at /readyz",
-      async () => {
-        if (exitCode !== undefined) throw new Error(`backend exited early with code ${exitCode}`);
-        const response = await fetch(`${url}/readyz`);
-        return response.status === 200 ? true : undefined;
-      },
-      { timeoutMs: READY_TIMEOUT_MS },
-    );
-    if (options.admin) {
-      await pollUntil(
-        "the admin listener to answer GET /admin/session",
+    await Promise.race([
+      died,
+      pollUntil(
+        "the backend to report ready at /readyz",
         async () => {
-          if (exitCode !== undefined) throw new Error(`backend exited early with code ${exitCode}`);
-          const response = await fetch(`${adminUrl}/admin/session`);
+          const response = await fetch(`${url}/readyz`);
           return response.status === 200 ? true : undefined;
         },
         { timeoutMs: READY_TIMEOUT_MS },
-      );
+      ),
+    ]);
+    if (options.admin) {
+      await Promise.race([
+        died,
+        pollUntil(
+          "the admin listener to answer GET /admin/session",
+          async () => {
+            const response = await fetch(`${adminUrl}/admin/session`);
+            return response.status === 200 ? true : undefined;
+          },
+          { timeoutMs: READY_TIMEOUT_MS },
+        ),
+      ]);
     }
   } catch (error) {
     await stop();
+    const text = await readFile(logPath, "utf8").catch(() => "");
+    if (text.includes("Address already in use")) {
+      throw new PortTaken(`a port was taken before the backend bound it: ${text.split("\n").at(-2) ?? ""}`);
+    }
     await saveBackendLog("startup", logPath);
     throw error;
   }
