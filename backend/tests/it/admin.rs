@@ -251,14 +251,7 @@ fn run_binary(env: &[(&str, &str)], deadline: Duration) -> std::process::Output 
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child =
-        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
-    let until = std::time::Instant::now() + deadline;
-    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    child.wait_with_output().unwrap()
+    crate::support::output_within(&mut cmd, deadline)
 }
 
 #[test]

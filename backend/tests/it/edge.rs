@@ -506,15 +506,8 @@ fn production_run(extra: &[(&str, &str)]) -> std::process::Output {
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child =
-        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     // A configuration that is accepted serves forever: give it a moment to fail, then stop it.
-    let until = std::time::Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    child.wait_with_output().unwrap()
+    crate::support::output_within(&mut cmd, Duration::from_secs(20))
 }
 
 #[test]

@@ -294,3 +294,22 @@ fn init_logs() {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     });
 }
+
+/// Runs `cmd` (stdout and stderr captured) until it exits or `deadline` passes, then kills it;
+/// its output either way. Waits on the exit itself (a thread and a channel), not by polling.
+pub fn output_within(cmd: &mut std::process::Command, deadline: Duration) -> std::process::Output {
+    let child =
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(deadline) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+            rx.recv().unwrap().unwrap()
+        }
+    }
+}
