@@ -103,17 +103,21 @@ describe.each([
     await tabLoaded(page, "Jobs");
     expect(await page.getByLabel("Search jobs").inputValue()).toBe("");
     expect(await page.getByText(/No jobs match/).count()).toBe(0);
-    // Page 2 of Jobs, then Quotes is still on its first page.
-    const next = page.getByRole("tabpanel", { name: "Jobs" }).getByRole("button", { name: "Next" });
-    if (await next.isEnabled()) {
-      await next.click();
-      await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
-      await page.getByRole("tab", { name: "Quotes" }).click();
-      await tabLoaded(page, "Quotes");
-      await page.getByText(/^1–\d+ of \d+ quotes/).waitFor();
-      await page.goBack();
-      await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
-    }
+    // Page 2 of Jobs, then Quotes is still on its first page. The sandbox seeds more jobs than
+    // fit on a page (SANDBOX_RECORDS_PER_KIND, 25 by default; 20 a page), so Next must work.
+    const jobsPanel = page.getByRole("tabpanel", { name: "Jobs" });
+    const jobsTotal = Number((await jobsPanel.getByText(/^1–\d+ of \d+ jobs/).innerText()).match(/of (\d+)/)?.[1]);
+    expect(jobsTotal, "seeded jobs: more than one page").toBeGreaterThan(20);
+    const next = jobsPanel.getByRole("button", { name: "Next" });
+    expect(await next.isEnabled(), "Next on the first page of jobs").toBe(true);
+    await next.click();
+    await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
+    expect(new URL(page.url()).searchParams.get("jobs.after")).toBeTruthy();
+    await page.getByRole("tab", { name: "Quotes" }).click();
+    await tabLoaded(page, "Quotes");
+    await page.getByText(/^1–\d+ of \d+ quotes/).waitFor();
+    await page.goBack();
+    await page.getByText(/^21–\d+ of \d+ jobs/).waitFor();
 
     // Back to Clients: its search is still there; and after a reload too.
     await page.getByRole("tab", { name: "Clients" }).click();
