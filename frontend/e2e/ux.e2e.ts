@@ -161,6 +161,44 @@ describe.each([
     await page.getByText(/^You disconnected Fieldsync from .* on /).waitFor();
   });
 
+  run("after a disconnect in Jobber's App Marketplace the page says so, also after a reload", async (page) => {
+    await connect(page, backend);
+    await waitForSync(page);
+    // The sandbox's "Disconnect app (Marketplace)" (flows.e2e.ts presses it in the dashboard):
+    // Jobber's tokens die and APP_DISCONNECT is delivered.
+    const { id } = await sandboxAccount(backend);
+    const response = await fetch(`${backend.sandboxUrl}/sandbox/accounts/${encodeURIComponent(id)}/marketplace-disconnect`, {
+      method: "POST",
+    });
+    expect(response.ok, `marketplace-disconnect: HTTP ${response.status}`).toBe(true);
+    const said = /was disconnected from Fieldsync in Jobber \(App Marketplace\) on /;
+    // The open page notices it (it polls the connection every 3 s).
+    await page.getByRole("heading", { level: 1, name: "Disconnected from Jobber" }).waitFor({ timeout: 20_000 });
+    await page.getByText(said).waitFor();
+    await expectPageOk(page, "Marketplace disconnect noticed");
+    // A reload (or coming back later) still says what happened, once, not a bare Connect page.
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Disconnected from Jobber" }).waitFor();
+    await page.getByText(said).waitFor();
+    expect(await page.getByText("Disconnected from Jobber").count()).toBe(1);
+    expect(await page.getByText(said).count()).toBe(1);
+    await page.getByRole("button", { name: "Connect again" }).waitFor();
+    expect(await page.getByRole("button", { name: "Connect to Jobber" }).count()).toBe(0);
+    expect(await page.title()).toBe("Disconnected from Jobber · Fieldsync");
+    await expectPageOk(page, "Marketplace disconnect, after a reload");
+  });
+
+  run("Jobber's consent page (the sandbox's)", async (page) => {
+    await startConnect(page, backend);
+    await page.getByRole("heading", { level: 1, name: "Connect Fieldsync to your Jobber account" }).waitFor();
+    expect(await page.title()).toBe("Connect Fieldsync to Jobber");
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
+    for (const landmark of ["banner", "main", "contentinfo"] as const) {
+      expect(await page.getByRole(landmark).count(), `consent page: ${landmark} landmark`).toBe(1);
+    }
+    await expectPageOk(page, "Jobber's consent page");
+  });
+
   run("denied", async (page) => {
     await startConnect(page, backend);
     await page.getByRole("button", { name: "Deny" }).click();
