@@ -35,8 +35,9 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
             let wants_html = accepts_html(&req);
             let encodings = req.headers().get(header::ACCEPT_ENCODING).cloned();
             let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
-            if is_admin_path(&path) {
-                // The operator console (and its page, `admin.html`) lives on the admin listener only.
+            if is_admin_path(&path) || is_entry_page(&path) {
+                // The operator console (and its page, `admin.html`) lives on the admin listener
+                // only; the built entry pages are served by their own routes, never as files.
                 return Ok((StatusCode::NOT_FOUND, "Not found").into_response());
             }
             if is_get && path != "/" && !path.ends_with('/') {
@@ -60,6 +61,14 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
 /// `/admin…` (the console's routes and page): never served on the public listener.
 fn is_admin_path(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/") || path.starts_with("/admin.")
+}
+
+/// A built entry page requested as a file (`/index.html`, `/playground.html`, `/admin.html`): each
+/// has its own route (`/` and the SPA's paths, `GET /graphql` when the playground is on, the admin
+/// listener's `/admin`), which applies that page's rules; as plain files they would bypass them
+/// (the playground would be served in production with `GRAPHQL_PLAYGROUND` off).
+fn is_entry_page(path: &str) -> bool {
+    path.ends_with(".html")
 }
 
 /// The admin listener's fallback: the built frontend's files as they are (the console's scripts,

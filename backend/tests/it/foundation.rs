@@ -5,7 +5,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::support::{TestApp, app_binary, eventually};
+use crate::support::{TestApp, app_binary, eventually, free_port};
 
 #[tokio::test]
 async fn health_ready_and_metrics() {
@@ -126,10 +126,18 @@ async fn playground_in_development_only() {
             assert!(!page.ends_with("frontend/playground.html"), "the playground's Vite entry is missing");
             continue;
         };
-        for scheme in ["http://", "https://", "//unpkg", "//cdn"] {
+        for scheme in ["http://", "https://"] {
             assert!(!html.contains(scheme), "{} references {scheme}…", page.display());
         }
+        // Protocol-relative addresses (`//unpkg.com/…`) load from another origin too.
+        for quote in ["\"//", "'//", "(//", "=//"] {
+            assert!(!html.contains(quote), "{} references another origin ({quote}…)", page.display());
+        }
     }
+    // The built page is served only by its route, never as a file (which would skip the
+    // playground's switch).
+    let res = app.client.get(app.url("/playground.html")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]
@@ -148,6 +156,11 @@ async fn playground_off_in_production_unless_asked() {
     let app = prod("false").await;
     let res = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), 404);
+    // Nor as the built file the route would have served.
+    for path in ["/playground.html", "/index.html", "/admin.html"] {
+        let res = app.client.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
     let app = prod("true").await;
     let res = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -212,10 +225,6 @@ fn committed_sdl_is_current() {
         committed == current,
         "backend/schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test -p jobber-app --test it committed_sdl_is_current` and regenerate the frontend types (`npm run codegen`)"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
