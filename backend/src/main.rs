@@ -228,14 +228,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let r = jobber_app::ops::prune(&db, retention, dry_run).await?;
             let verb = if dry_run { "would remove" } else { "removed" };
             println!(
-                "{verb} {} settled webhook event(s) older than {} day(s), {} expired or revoked session(s) \
-                 and {} audit {} older than {} day(s)",
+                "{verb} {} settled webhook event(s) older than {} day(s), {} expired or revoked session(s), \
+                 {} audit {} older than {} day(s) and {} sync change record(s) older than 48 hours",
                 r.webhook_events,
                 config.webhook_retention.as_secs() / 86_400,
                 r.sessions,
                 r.audit_log,
                 if r.audit_log == 1 { "entry" } else { "entries" },
-                config.audit_retention.as_secs() / 86_400
+                config.audit_retention.as_secs() / 86_400,
+                r.sync_changes
             );
             Ok(())
         }

@@ -1,5 +1,5 @@
 //! Operations: the retention task (and `jobber-app prune`: old settled webhook events, dead
-//! sessions, old audit entries) and online SQLite backups (`jobber-app backup`).
+//! sessions, old audit entries, old sync bookkeeping) and online SQLite backups (`jobber-app backup`).
 
 use std::{path::Path, time::Duration};
 
@@ -39,7 +39,12 @@ impl Retention {
     fn cutoffs(self) -> Cutoffs {
         let now = Utc::now();
         let before = |keep: Duration| now - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
-        Cutoffs { events_before: before(self.webhook_events), audit_before: before(self.audit_log), now }
+        Cutoffs {
+            events_before: before(self.webhook_events),
+            audit_before: before(self.audit_log),
+            now,
+            changes_before: now - crate::sync::health::KEEP_CHANGES,
+        }
     }
 }
 
@@ -87,6 +92,7 @@ pub fn spawn_pruner(
                             webhook_events = r.webhook_events,
                             sessions = r.sessions,
                             audit_log = r.audit_log,
+                            sync_changes = r.sync_changes,
                             "pruned"
                         );
                     }
@@ -94,6 +100,8 @@ pub fn spawn_pruner(
                         .increment(r.webhook_events);
                     metrics::counter!("pruned_rows_total", "table" => "sessions").increment(r.sessions);
                     metrics::counter!("pruned_rows_total", "table" => "audit_log").increment(r.audit_log);
+                    metrics::counter!("pruned_rows_total", "table" => "sync_changes")
+                        .increment(r.sync_changes);
                 }
                 Err(e) => tracing::warn!(error = %e, "retention pass failed; retrying at the next interval"),
             }

@@ -233,9 +233,30 @@ pub async fn recent_judged_of(
     Ok(out)
 }
 
-/// Removes changes made before `before` (older than any window that reads them).
-pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
+/// The next `limit` ids after `after` (in id order), each with whether its change was made
+/// before `before`: a retention walk reads the table this way, one page at a time.
+pub async fn page_for_pruning(
+    db: &Db,
+    after: i64,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<(i64, bool)>, DbErr> {
+    let rows: Vec<(i64, DateTime<Utc>)> = sync_changes::Entity::find()
+        .select_only()
+        .columns([C::Id, C::ChangedAt])
+        .filter(C::Id.gt(after))
+        .order_by_asc(C::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(|(id, at)| (id, at < before)).collect())
+}
+
+/// Removes the changes among `ids` made before `before`.
+pub async fn delete_older(db: &Db, ids: &[i64], before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(sync_changes::Entity::delete_many()
+        .filter(C::Id.is_in(ids.iter().copied()))
         .filter(C::ChangedAt.lt(before))
         .exec(db.writer())
         .await?

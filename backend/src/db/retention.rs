@@ -7,6 +7,11 @@
 //! - **Sessions** that expired or were revoked (logout, disconnect).
 //! - **Audit entries** written before the cutoff (`AUDIT_RETENTION_DAYS`, default 365): the only
 //!   deletes the append-only log ever sees ([`super::audit`]).
+//! - **Sync bookkeeping**: the changes syncs found (`sync_changes`, the evidence behind webhook
+//!   health) once they are older than any window that reads them (48 hours).
+//!
+//! (Tombstones of items deleted in Jobber stay with the account's synced data: they stop a late
+//! webhook or page from bringing a deleted item back, for as long as the account is connected.)
 //!
 //! (Synced data and sync bookkeeping of disconnected accounts are removed by the sync runner once
 //! `DATA_RETENTION_HOURS` has passed: see [`super::sync_state::purge_disconnected`].)
@@ -22,7 +27,7 @@ use sea_orm::{
 };
 
 use super::{
-    Db, audit,
+    Db, audit, changes,
     entities::{sessions, webhook_events},
     enums::EventStatus,
 };
@@ -36,6 +41,7 @@ pub struct PruneReport {
     pub webhook_events: u64,
     pub sessions: u64,
     pub audit_log: u64,
+    pub sync_changes: u64,
 }
 
 /// What a pass removes: what is older than each cutoff.
@@ -47,6 +53,8 @@ pub struct Cutoffs {
     pub audit_before: DateTime<Utc>,
     /// Sessions that expired before this (and revoked ones).
     pub now: DateTime<Utc>,
+    /// Changes found by syncs that were made before this.
+    pub changes_before: DateTime<Utc>,
 }
 
 /// Removes settled webhook events, dead sessions and audit entries older than their `cutoffs`.
@@ -62,7 +70,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let Cutoffs { events_before, audit_before, now } = cutoffs;
+    let Cutoffs { events_before, audit_before, now, changes_before } = cutoffs;
     let mut report = PruneReport::default();
     let settled = || {
         Condition::all()
@@ -73,6 +81,15 @@ where
         report.webhook_events = webhook_events::Entity::find().filter(settled()).count(db.reader()).await?;
         report.sessions = sessions::Entity::find().filter(dead_sessions(now)).count(db.reader()).await?;
         report.audit_log = audit::count_expired(db, audit_before).await?;
+        let mut after = 0i64;
+        loop {
+            let page = changes::page_for_pruning(db, after, changes_before, BATCH).await?;
+            report.sync_changes += page.iter().filter(|(_, old)| *old).count() as u64;
+            match page.last() {
+                Some(&(last, _)) if page.len() as u64 == BATCH => after = last,
+                _ => break,
+            }
+        }
         return Ok(report);
     }
 
@@ -140,15 +157,47 @@ where
         if ids.is_empty() {
             break;
         }
-        let n = ids.len() as u64;
-        report.sessions += sessions::Entity::delete_many()
-            .filter(sessions::Column::Id.is_in(ids))
-            .filter(dead_sessions(now))
-            .exec(db.writer())
-            .await?
-            .rows_affected;
-        if n < BATCH || !pause().await {
+        let mut rest = ids.as_slice();
+        while !rest.is_empty() {
+            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
+            rest = more;
+            let started = std::time::Instant::now();
+            report.sessions += sessions::Entity::delete_many()
+                .filter(sessions::Column::Id.is_in(chunk.iter().copied()))
+                .filter(dead_sessions(now))
+                .exec(db.writer())
+                .await?
+                .rows_affected;
+            pace.observe(started.elapsed());
+            if !pause().await {
+                return Ok(report);
+            }
+        }
+        if (ids.len() as u64) < BATCH {
             break;
+        }
+    }
+
+    // Sync bookkeeping: the whole table by primary key (a change's id follows when it was found,
+    // not when it was made), in paced deletes.
+    let mut after = 0i64;
+    loop {
+        let page = changes::page_for_pruning(db, after, changes_before, BATCH).await?;
+        let old: Vec<i64> = page.iter().filter(|(_, old)| *old).map(|(id, _)| *id).collect();
+        let mut rest = old.as_slice();
+        while !rest.is_empty() {
+            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
+            rest = more;
+            let started = std::time::Instant::now();
+            report.sync_changes += changes::delete_older(db, chunk, changes_before).await?;
+            pace.observe(started.elapsed());
+            if !pause().await {
+                return Ok(report);
+            }
+        }
+        match page.last() {
+            Some(&(last, _)) if page.len() as u64 == BATCH => after = last,
+            _ => break,
         }
     }
 

@@ -30,6 +30,10 @@ use crate::db::{Db, changes};
 
 /// How far back changes count.
 pub const WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// How long a found change is kept: twice [`WINDOW`], so every read of the last window has them
+/// all (the retention task removes older ones: `db::retention`).
+pub const KEEP_CHANGES: chrono::Duration = chrono::Duration::hours(48);
 /// Most judged changes read per account.
 pub const SAMPLE: u64 = 50;
 /// Fewer judged changes than this: `UNKNOWN`.
@@ -183,12 +187,6 @@ mod tests {
     }
 }
 
-/// What the periodic webhook check remembers between passes.
-#[derive(Debug, Default)]
-pub struct Watch {
-    last_prune: Option<std::time::Instant>,
-}
-
 /// How often [`watch`] runs: often enough to judge changes soon after their grace period and to
 /// start catch-up runs on time, at most every 10 seconds.
 pub fn watch_period(settings: &crate::config::SyncSettings) -> std::time::Duration {
@@ -202,7 +200,7 @@ pub fn watch_period(settings: &crate::config::SyncSettings) -> std::time::Durati
 
 /// One pass of the scheduler's webhook check: judges changes whose grace period ended, requests
 /// catch-up runs for `MISSING` accounts, sets the metrics, raises or clears the silence alert.
-pub async fn watch(sync: &super::SyncService, state: &mut Watch) -> Result<(), DbErr> {
+pub async fn watch(sync: &super::SyncService) -> Result<(), DbErr> {
     let (db, settings) = (&sync.db, &sync.settings);
     let now = Utc::now();
     let missed = judge_due(db, settings.webhook_grace, now).await?;
@@ -263,10 +261,5 @@ pub async fn watch(sync: &super::SyncService, state: &mut Watch) -> Result<(), D
         tracing::info!("webhooks from Jobber are arriving again");
     }
     metrics::gauge!("webhook_silence_alert").set(if silent { 1.0 } else { 0.0 });
-
-    if state.last_prune.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
-        changes::prune(db, now - WINDOW * 2).await?;
-        state.last_prune = Some(std::time::Instant::now());
-    }
     Ok(())
 }

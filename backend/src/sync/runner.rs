@@ -54,19 +54,15 @@ const SWEEPING: &str = "\u{1}sweep";
 /// their lease back.
 pub async fn run(sync: SyncService, shutdown: CancellationToken) {
     let pace = Pace { concurrency: sync.settings.concurrency, idle_poll: TICK, wake: sync.wake.clone() };
-    let runner = Arc::new(Runner {
-        last_schedule: Mutex::new(None),
-        webhooks: Mutex::new((None, super::health::Watch::default())),
-        sync,
-    });
+    let runner = Arc::new(Runner { last_schedule: Mutex::new(None), webhooks: Mutex::new(None), sync });
     crate::worker::run(runner, pace, shutdown).await;
 }
 
 struct Runner {
     sync: SyncService,
     last_schedule: Mutex<Option<tokio::time::Instant>>,
-    /// The webhook-health check: when it last ran, and its memory.
-    webhooks: Mutex<(Option<tokio::time::Instant>, super::health::Watch)>,
+    /// When the webhook-health check last ran.
+    webhooks: Mutex<Option<tokio::time::Instant>>,
 }
 
 /// A claimed row: its id and the lease owner.
@@ -92,10 +88,9 @@ impl Job for Runner {
                 *last = Some(tokio::time::Instant::now());
             }
         }
-        if let Ok(mut guard) = self.webhooks.try_lock() {
-            let (last, watch) = &mut *guard;
+        if let Ok(mut last) = self.webhooks.try_lock() {
             if last.is_none_or(|t| t.elapsed() >= super::health::watch_period(&self.sync.settings)) {
-                if let Err(err) = super::health::watch(&self.sync, watch).await {
+                if let Err(err) = super::health::watch(&self.sync).await {
                     tracing::warn!(error = %err, "sync scheduler: cannot check webhook health");
                 }
                 *last = Some(tokio::time::Instant::now());
