@@ -501,20 +501,14 @@ async fn the_installs_list_pages_problems_first_and_filters() {
     let lines: Vec<&str> = out.lines().skip(1).collect();
     assert!(lines[0].contains("DeadLetters") || lines[0].contains("SyncFailing"), "{out}");
     assert!(out.contains("26 of 26 install(s)"), "{out}");
+    let out = cli(&app, &["installs", "list", "--search", "acct-017"]);
+    assert!(out.contains("acct-017") && out.contains("1 of 1 install(s)"), "{out}");
 }
 
 /// Runs `jobber-app ARGS` against the test app's database; its standard output.
 fn cli(app: &TestApp, args: &[&str]) -> String {
-    let out = std::process::Command::new(app_binary())
-        .args(args)
-        .env_clear()
-        .env("ADMIN_BIND_ADDR", "off")
-        .env("DATABASE_URL", &app.state.config.database_url)
-        .env("DATA_DIR", &app.state.config.data_dir)
-        .env("JOBBER_CLIENT_ID", "id")
-        .env("JOBBER_CLIENT_SECRET", "secret")
-        .output()
-        .unwrap();
+    let out =
+        crate::support::run_command(&app.state.config.database_url, &app.state.config.data_dir, args, &[]);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -691,6 +685,9 @@ async fn one_install_its_actions_and_no_customer_data_anywhere() {
     let audit = cli(&app, &["audit", "--account", &account]);
     assert!(audit.lines().next().unwrap().contains("DISCONNECTED"), "{audit}");
     assert!(audit.contains("SYNC_REQUESTED"), "{audit}");
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(1)).to_rfc3339();
+    let none = cli(&app, &["audit", "--account", &account, "--since", &later]);
+    assert_eq!(none.trim(), "0 entries", "{none}");
 }
 
 #[tokio::test]

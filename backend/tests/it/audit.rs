@@ -16,7 +16,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, app_binary, client, eventually};
+use crate::support::{TestApp, client, eventually};
 
 const GREEN: &str = "Green Thumb Landscaping";
 const GREEN_ADMIN: &str = "Alex Green";
@@ -491,19 +491,15 @@ async fn retention_prunes_old_audit_entries_and_nothing_updates_one() {
     assert_eq!(entries(&app).await.len(), expired + 2, "a dry run removes nothing");
 
     // The command prints what it removed.
-    let out = std::process::Command::new(app_binary())
-        .arg("prune")
-        .env_clear()
-        .env("DATABASE_URL", &app.state.config.database_url)
-        .env("DATA_DIR", &app.state.config.data_dir)
-        .env("JOBBER_CLIENT_ID", "id")
-        .env("JOBBER_CLIENT_SECRET", "secret")
-        .current_dir(app.dir.path())
-        .output()
-        .unwrap();
+    let out = crate::support::run_command(
+        &app.state.config.database_url,
+        &app.state.config.data_dir,
+        &["prune"],
+        &[],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(&format!("and {expired} audit entries older than 365 day(s)")), "{stdout}");
+    assert!(stdout.contains(&format!(", {expired} audit entries older than 365 day(s)")), "{stdout}");
     let mut left: Vec<i64> = entries(&app).await.into_iter().map(|e| e.id).collect();
     left.sort_unstable();
     let mut kept = kept;

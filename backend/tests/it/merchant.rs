@@ -285,9 +285,18 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
         .await
         .unwrap();
 
-    // Jobber's Manage App button in another browser, and "Sign in with Jobber" in a third.
+    // Jobber's Manage App button in another browser, clicked by a second admin of the account,
+    // and "Sign in with Jobber" in a third.
     let manage = client();
-    let code = app.sandbox().issue_code(&before.jobber_account_id, &app.url("/auth/jobber/callback"));
+    let second = app
+        .sandbox()
+        .add_user(&before.jobber_account_id, "Robin", "Fern", "robin@greenthumb.example")
+        .unwrap();
+    let code = app.sandbox().issue_code_for_user(
+        &before.jobber_account_id,
+        &second,
+        &app.url("/auth/jobber/callback"),
+    );
     let res = manage.get(app.url(&format!("/manage?code={code}"))).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/manage");
     let sign_in = client();
@@ -298,6 +307,8 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
     assert_eq!(after.generation, before.generation, "no reconnect: other admins stay signed in");
     assert_eq!(after.connected_at, before.connected_at);
     assert_eq!(after.access_token_ciphertext, before.access_token_ciphertext, "the stored tokens are kept");
+    assert_eq!(after.refresh_token_ciphertext, before.refresh_token_ciphertext);
+    assert_eq!(after.connected_by_user_id, before.connected_by_user_id, "the connecting user's pair stays");
     for browser in [&app.client, &manage, &sign_in] {
         let body = graphql_as(&app, browser, "{ connection { account { name } } }").await;
         assert_eq!(body["data"]["connection"]["account"]["name"], GREEN, "{body}");
@@ -313,19 +324,38 @@ async fn an_admin_arriving_for_a_live_connection_is_only_signed_in() {
         assert_eq!(b.requested_mode, None, "{:?}", b.resource);
     }
 
-    // A connection that no longer works is reconnected as before.
+    // A live (CONNECTED) connection whose stored tokens no longer work: Jobber refuses the
+    // access token and the refresh token (here: the stored refresh token is replaced by the
+    // expired access token, which Jobber does not know as a refresh token). The arriving admin's
+    // tokens replace them: a reconnect.
     app.sandbox().expire_access_tokens(&before.jobber_account_id);
     {
         use jobber_app::db::entities::connections;
         use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-        let mut a: connections::ActiveModel = after.into();
-        a.status = Set(jobber_app::db::enums::ConnectionStatus::NeedsReauth);
+        let mut a: connections::ActiveModel = after.clone().into();
+        a.refresh_token_ciphertext = Set(after.access_token_ciphertext.clone());
         a.update(app.state.db.writer()).await.unwrap();
     }
     let code = app.sandbox().issue_code(&before.jobber_account_id, &app.url("/auth/jobber/callback"));
     let res = client().get(app.url(&format!("/manage?code={code}"))).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/manage");
     let row = app.connection_row(GREEN).await;
-    assert_eq!(row.status, "CONNECTED");
-    assert_eq!(row.generation, before.generation + 1, "a reconnect starts a new generation");
+    assert_eq!(row.status, "CONNECTED", "{:?}", row.last_error);
+    assert_eq!(row.generation, before.generation + 1, "dead tokens: the arrival reconnects");
+    assert_ne!(row.refresh_token_ciphertext, after.refresh_token_ciphertext, "the new pair is stored");
+
+    // A connection that no longer works is reconnected as before.
+    {
+        use jobber_app::db::entities::connections;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let mut a: connections::ActiveModel = row.clone().into();
+        a.status = Set(jobber_app::db::enums::ConnectionStatus::NeedsReauth);
+        a.update(app.state.db.writer()).await.unwrap();
+    }
+    let code = app.sandbox().issue_code(&before.jobber_account_id, &app.url("/auth/jobber/callback"));
+    let res = client().get(app.url(&format!("/manage?code={code}"))).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/manage");
+    let last = app.connection_row(GREEN).await;
+    assert_eq!(last.status, "CONNECTED");
+    assert_eq!(last.generation, row.generation + 1, "a reconnect starts a new generation");
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use jobber_app::db::{
-    entities::{connections, sessions, sync_records, webhook_events},
+    entities::{connections, sessions, sync_changes, sync_records, webhook_events},
     enums::{EventStatus, Lane, Resource},
 };
 use jobber_graphql::{
@@ -17,7 +17,10 @@ use sea_orm::{
 };
 
 use crate::{
-    support::{TestApp, app_binary, client, eventually, postgres_admin_url},
+    support::{
+        TestApp, app_binary, client, eventually, free_port, fresh_database_url, postgres_admin_url,
+        run_command,
+    },
     webhooks::{event, sign},
 };
 
@@ -75,7 +78,13 @@ async fn a_refresh_in_flight_at_shutdown_is_stored_and_the_next_one_works() {
     // Shutdown begins while Jobber's answer is on its way; the request that asked is gone too.
     caller.abort();
     let again = TestApp::builder().same_database_as(&app);
+    let db = app.state.db.clone();
+    let version = db.find_connection_by_account(&account).await.unwrap().unwrap().token_version;
     app.stop().await;
+    // Shutdown returned only once the rotated pair was stored (the sandbox is still holding its
+    // answer for most of the 1.5 s when shutdown begins).
+    let row = db.find_connection_by_account(&account).await.unwrap().unwrap();
+    assert!(row.token_version > version, "shutdown returned before the refresh's answer was stored");
     sandbox.faults().clear();
 
     let app = spawn(again).await;
@@ -97,6 +106,110 @@ async fn a_refresh_in_flight_at_shutdown_is_stored_and_the_next_one_works() {
         .await
         .expect("the new access token works");
     assert_eq!(answer.data.account.unwrap().id, account);
+}
+
+/// The binary, as an operator runs it: SIGTERM while Jobber holds a rotated refresh answer; the
+/// process stores the answer before it exits 0, and the next run refreshes with the rotated token.
+#[tokio::test]
+async fn sigterm_mid_refresh_stores_the_rotated_tokens_before_the_binary_exits() {
+    use jobber_sandbox::{Sandbox, SandboxConfig};
+    let config = SandboxConfig::default();
+    let (sandbox, sandbox_url) = Sandbox::spawn(config.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database_url(dir.path()).await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let start = || {
+        tokio::process::Command::new(app_binary())
+            .arg("serve")
+            .env_clear()
+            .env("ADMIN_BIND_ADDR", "off")
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("APP_BASE_URL", &base)
+            .env("DATABASE_URL", &database_url)
+            .env("DATA_DIR", dir.path().join("data"))
+            .env("JOBBER_API_URL", sandbox_url.as_str())
+            .env("JOBBER_CLIENT_ID", &config.client_id)
+            .env("JOBBER_CLIENT_SECRET", &config.client_secret)
+            .env("SYNC_INTERVAL_MINUTES", "600")
+            .env("SHUTDOWN_GRACE_SECS", "20")
+            .env("LOG_FORMAT", "json")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start jobber-app")
+    };
+    let http = client();
+    let ready = || async {
+        eventually(Duration::from_secs(30), "the app to be ready", || async {
+            http.get(format!("{base}/readyz")).send().await.ok().filter(|r| r.status() == 200)
+        })
+        .await;
+    };
+    let mut child = start();
+    ready().await;
+
+    // Connect as Jobber's Marketplace does (a code sent to the callback without `state`); the
+    // browser keeps the session cookie.
+    let account = sandbox.account_id_by_name(GREEN).unwrap();
+    let code = sandbox.issue_code(&account, &format!("{base}/auth/jobber/callback"));
+    let res = http.get(format!("{base}/auth/jobber/callback?code={code}")).send().await.unwrap();
+    assert_eq!(res.status(), 303, "callback");
+    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    let row = || async {
+        connections::Entity::find()
+            .filter(connections::Column::JobberAccountId.eq(&account))
+            .one(&db)
+            .await
+            .unwrap()
+            .expect("connection row")
+    };
+    // A sync asks for a token; with the token about to expire, that is a refresh.
+    let refresh_through_a_sync = || async {
+        let mut a: connections::ActiveModel = row().await.into();
+        a.token_expires_at = Set(Some(Utc::now() + chrono::Duration::seconds(30)));
+        a.update(&db).await.unwrap();
+        let before = sandbox.stats().refresh_requests;
+        let res = http
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({ "query": "mutation { startSync(full: false) { resource } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        eventually(Duration::from_secs(30), "the refresh grant to reach Jobber", || async {
+            (sandbox.stats().refresh_requests > before).then_some(())
+        })
+        .await;
+    };
+
+    sandbox.faults().set_refresh_delay(Duration::from_millis(1500));
+    let version = row().await.token_version;
+    refresh_through_a_sync().await;
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exit").unwrap();
+    assert!(status.success(), "SIGTERM mid-refresh: {status}");
+    let stored = row().await;
+    assert_eq!(stored.status, "CONNECTED", "{:?}", stored.last_error);
+    assert!(stored.token_version > version, "the binary exited before storing the rotated tokens");
+    assert_eq!(sandbox.refresh_log().iter().filter(|r| r.account_id == account).count(), 1);
+
+    // The next run refreshes with the rotated refresh token.
+    sandbox.faults().clear();
+    let mut child = start();
+    ready().await;
+    refresh_through_a_sync().await;
+    eventually(Duration::from_secs(30), "the second refresh to be stored", || async {
+        let now = row().await;
+        (now.token_version > stored.token_version).then_some(now)
+    })
+    .await;
+    let now = row().await;
+    assert_eq!(now.status, "CONNECTED", "{:?}", now.last_error);
+    assert_eq!(sandbox.refresh_log().iter().filter(|r| r.account_id == account).count(), 2);
+    child.kill().await.unwrap();
 }
 
 #[tokio::test]
@@ -240,6 +353,34 @@ async fn pruning_removes_old_settled_events_and_dead_sessions_only() {
         s.insert(app.state.db.writer()).await.unwrap();
     }
 
+    // Sync bookkeeping: changes made 3 days ago go, those of the last hours stay (webhook health
+    // reads the last 24 hours).
+    let mut old_changes = Vec::new();
+    for (n, age) in [
+        (1, day * 3),
+        (2, day * 3),
+        (3, day * 2 + chrono::Duration::hours(1)),
+        (4, chrono::Duration::hours(1)),
+        (5, day),
+    ] {
+        let change = sync_changes::ActiveModel {
+            jobber_account_id: Set("acct-bookkeeping".into()),
+            kind: Set(Resource::Clients),
+            jobber_id: Set(format!("client-{n}")),
+            changed_at: Set(Utc::now() - age),
+            found_at: Set(Utc::now() - age),
+            prefetched: Set(false),
+            announced: Set(Some(true)),
+            ..Default::default()
+        }
+        .insert(app.state.db.writer())
+        .await
+        .unwrap();
+        if age > day * 2 {
+            old_changes.push(change.id);
+        }
+    }
+
     let db = &app.state.db;
     let retention = jobber_app::ops::Retention {
         webhook_events: Duration::from_secs(30 * 86_400),
@@ -247,6 +388,7 @@ async fn pruning_removes_old_settled_events_and_dead_sessions_only() {
     };
     let dry = jobber_app::ops::prune(db, retention, true).await.unwrap();
     assert_eq!((dry.webhook_events, dry.sessions), (removed.len() as u64, 2));
+    assert_eq!(dry.sync_changes, old_changes.len() as u64);
     // Whatever else arrived (the connect's own events) is recent: kept too.
     let all: Vec<i64> =
         webhook_events::Entity::find().all(db.reader()).await.unwrap().into_iter().map(|e| e.id).collect();
@@ -261,28 +403,39 @@ async fn pruning_removes_old_settled_events_and_dead_sessions_only() {
     assert_eq!(left, kept);
     let sessions_left = sessions::Entity::find().all(db.reader()).await.unwrap();
     assert_eq!(sessions_left.iter().map(|s| s.id).collect::<Vec<_>>(), vec![live.id]);
+    let changes_left = sync_changes::Entity::find().all(db.reader()).await.unwrap();
+    assert!(changes_left.iter().all(|c| !old_changes.contains(&c.id)), "{changes_left:?}");
+    assert_eq!(changes_left.iter().filter(|c| c.jobber_account_id == "acct-bookkeeping").count(), 2);
     assert_eq!(app.graphql("{ connection { status } }").await["data"]["connection"]["status"], "CONNECTED");
     assert_eq!(jobber_app::ops::prune(db, retention, false).await.unwrap(), Default::default());
 }
 
 #[tokio::test]
-async fn the_prune_and_backup_commands_run_against_the_database() {
+async fn the_operator_commands_run_against_the_database() {
+    // `migrate` on a new database, as the README's upgrade steps run it before `serve`.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = crate::support::fresh_database_url(dir.path()).await;
+    let migrate = |args: &[&str]| {
+        let out = run_command(&fresh, dir.path(), args, &[]);
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    assert!(migrate(&["migrate", "status"]).contains("pending: m2026"));
+    assert!(migrate(&["migrate"]).contains("migrations applied"));
+    assert!(migrate(&["migrate", "status"]).contains("up to date"));
+
     let app = TestApp::spawn().await;
     insert_event(&app, 1, EventStatus::Processed, chrono::Duration::days(40)).await;
+    insert_event(&app, 2, EventStatus::Dead, chrono::Duration::hours(1)).await;
     app.connect(GREEN).await;
-    let run = |args: &[&str]| {
-        std::process::Command::new(app_binary())
-            .args(args)
-            .env_clear()
-            .env("ADMIN_BIND_ADDR", "off")
-            .env("DATABASE_URL", &app.state.config.database_url)
-            .env("DATA_DIR", &app.state.config.data_dir)
-            .env("JOBBER_CLIENT_ID", "id")
-            .env("JOBBER_CLIENT_SECRET", "secret")
-            .current_dir(app.dir.path())
-            .output()
-            .unwrap()
-    };
+    let run =
+        |args: &[&str]| run_command(&app.state.config.database_url, &app.state.config.data_dir, args, &[]);
+    let out = run(&["webhooks", "redrive"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("re-queued 1 dead-lettered webhook event(s)"), "{stdout}");
     let out = run(&["prune", "--dry-run"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -290,6 +443,7 @@ async fn the_prune_and_backup_commands_run_against_the_database() {
     let out = run(&["prune"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("removed 1 settled webhook event(s)"), "{stdout}");
+    assert!(stdout.contains("sync change record(s) older than 48 hours"), "{stdout}");
 
     let dest = app.dir.path().join("backups/copy.db");
     let out = run(&["backup", dest.to_str().unwrap()]);

@@ -281,6 +281,36 @@ where
 }
 
 /// Path of the built `jobber-app` binary (for process-level tests).
+/// Runs the `jobber-app` binary with `args` (a one-off command such as `prune` or `migrate`) on
+/// `database_url`, with a clean environment plus `env`; waits at most a minute.
+pub fn run_command(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    // The working directory holds no `.env` for the binary to read.
+    std::fs::create_dir_all(data_dir).unwrap();
+    let mut cmd = std::process::Command::new(app_binary());
+    cmd.args(args)
+        .env_clear()
+        .env("ADMIN_BIND_ADDR", "off")
+        .env("DATABASE_URL", database_url)
+        .env("DATA_DIR", data_dir)
+        .env("JOBBER_CLIENT_ID", "id")
+        .env("JOBBER_CLIENT_SECRET", "secret")
+        .current_dir(data_dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    output_within(&mut cmd, Duration::from_secs(60))
+}
+
+/// A free port on 127.0.0.1 (bound and released: the caller's server binds it right after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 pub fn app_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_jobber-app"))
 }

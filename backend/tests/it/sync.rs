@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, eventually};
+use crate::support::{TestApp, eventually, free_port};
 
 const GREEN: &str = "Green Thumb Landscaping";
 const SPARK: &str = "Spark Electric Co.";
@@ -506,10 +506,6 @@ async fn sync_progress_streams_over_the_subscription() {
     let list = got["payload"]["data"]["syncProgress"].as_array().unwrap();
     assert_eq!(list.len(), 5);
     assert!(list.iter().all(|r| r["count"] == 25), "{got}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn client_checkpoint(db: &sea_orm::DatabaseConnection) -> Option<sync_state::Model> {

@@ -197,8 +197,16 @@ async fn a_rotated_away_refresh_token_leads_to_needs_reauth() {
     let row = app.connection_row(GREEN).await;
     assert_eq!(row.status, "NEEDS_REAUTH");
     assert!(row.access_token_ciphertext.is_none() && row.refresh_token_ciphertext.is_none(), "tokens wiped");
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("Jobber no longer accepts this connection. Reconnect Jobber.")
+    );
     let body = app.graphql("{ connection { status lastError } }").await;
     assert_eq!(body["data"]["connection"]["status"], "NEEDS_REAUTH", "{body}");
+    assert_eq!(
+        body["data"]["connection"]["lastError"],
+        "Jobber no longer accepts this connection. Reconnect Jobber."
+    );
 
     // Reconnecting clears it.
     app.connect(GREEN).await;
@@ -245,13 +253,24 @@ async fn rotate_keys_leaves_tokens_decryptable_under_the_new_key_only() {
         }
         b.spawn()
     };
-    let rotating = with(&new_key, Some(&old_key)).await;
-    assert_eq!(tokens::rotate_keys(&rotating.state.db, &rotating.state.keys.tokens).await.unwrap(), 2);
-    assert_eq!(
-        tokens::rotate_keys(&rotating.state.db, &rotating.state.keys.tokens).await.unwrap(),
-        0,
-        "idempotent"
-    );
+    // The operator's command, as the README runs it (the old key in TOKEN_ENCRYPTION_KEY_PREVIOUS).
+    let rotate = || {
+        let out = crate::support::run_command(
+            &a.state.config.database_url,
+            &a.state.config.data_dir,
+            &["rotate-keys"],
+            &[
+                ("TOKEN_ENCRYPTION_KEY", new_key.as_str()),
+                ("TOKEN_ENCRYPTION_KEY_PREVIOUS", old_key.as_str()),
+                ("SESSION_SECRET", secret.as_str()),
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    assert!(rotate().contains("re-encrypted the tokens of 2 connection(s)"));
+    assert!(rotate().contains("re-encrypted the tokens of 0 connection(s)"), "idempotent");
 
     let new_only = with(&new_key, None).await;
     let got = new_only.state.tokens.valid_access_token(&a.account_id(GREEN)).await.unwrap();

@@ -13,13 +13,9 @@ use jobber_app::db::entities::webhook_events;
 use sea_orm::{Database, EntityTrait};
 
 use crate::{
-    support::{app_binary, eventually, fresh_database_url},
+    support::{app_binary, eventually, free_port, fresh_database_url},
     webhooks::{event, sign},
 };
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn start(dir: &std::path::Path, port: u16, database_url: &str) -> tokio::process::Child {
     tokio::process::Command::new(app_binary())
