@@ -18,7 +18,11 @@ pub fn init_tracing(format: LogFormat) {
         LogFormat::Json => {
             registry.with(fmt::layer().json().flatten_event(true).with_current_span(false)).try_init()
         }
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        // Colours only on a terminal: escape codes in a log file are noise, and formatting them
+        // costs every request (its span's fields are formatted when it opens).
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())))
+            .try_init(),
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;

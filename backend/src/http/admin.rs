@@ -147,7 +147,6 @@ pub fn router(state: AppState) -> Router {
             super::security::EdgeSettings::admin(&state),
             super::security::edge,
         ))
-        .layer(middleware::from_fn(super::track_metrics))
         .with_state(state)
 }
 

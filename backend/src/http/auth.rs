@@ -45,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/jobber/confirm", post(confirm))
         .route("/auth/logout", post(logout))
         .route("/manage", get(manage))
+        // The confirmation form is the only body these routes read.
+        .layer(axum::extract::DefaultBodyLimit::max(super::BODY_LIMIT_BYTES))
 }
 
 /// Starts OAuth: a fresh `state` in a signed cookie, then off to Jobber's consent page.
