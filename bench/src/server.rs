@@ -94,8 +94,16 @@ struct Launch {
     admin_token: Option<String>,
 }
 
-/// The `jobber-app` binary next to this benchmark binary (same cargo profile directory).
+/// The `jobber-app` binary next to this benchmark binary (same cargo profile directory), or the
+/// one `JOBBER_APP_BIN` names (another build to compare, e.g. the commit before a change).
 pub fn app_binary() -> anyhow::Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("JOBBER_APP_BIN") {
+        let bin = PathBuf::from(bin);
+        if !bin.exists() {
+            bail!("JOBBER_APP_BIN={} does not exist", bin.display());
+        }
+        return Ok(bin);
+    }
     let exe = std::env::current_exe().context("locating this benchmark binary")?;
     let bin = exe.with_file_name("jobber-app");
     if !bin.exists() {
