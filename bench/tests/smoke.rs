@@ -39,3 +39,23 @@ fn bench_admin_runs_on_a_small_fleet() {
     );
     assert!(stdout.contains("install detail"), "{stdout}");
 }
+
+/// `bench/instructions` (the README's per-request instruction count) on the debug `jobber-app`
+/// beside this test's binaries, for a handful of `/healthz` requests against itself as the
+/// baseline: it starts the server under callgrind, counts, and prints the table.
+#[test]
+fn bench_instructions_counts_a_few_requests() {
+    let bench_dir = std::path::Path::new(env!("CARGO_BIN_EXE_bench-admin")).parent().unwrap().to_owned();
+    let app = bench_dir.join("jobber-app");
+    assert!(app.exists(), "{} is missing: build it with `cargo build -p jobber-app`", app.display());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("instructions");
+    let out = Command::new(script)
+        .args(["--bin", app.to_str().unwrap(), "--baseline", app.to_str().unwrap()])
+        .args(["--requests", "20", "--kinds", "healthz"])
+        .output()
+        .expect("running bench/instructions");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let row = stdout.lines().find(|l| l.starts_with("| GET /healthz")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.ends_with("x |"), "{row}");
+}
