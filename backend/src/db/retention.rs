@@ -121,23 +121,21 @@ where
             })
             .map(|(id, _, _)| *id)
             .collect();
-        let mut rest = ids.as_slice();
-        while !rest.is_empty() {
-            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
-            rest = more;
-            // The conditions again: a row may have been re-queued (a redelivered duplicate)
-            // since it was read.
-            let started = std::time::Instant::now();
-            report.webhook_events += webhook_events::Entity::delete_many()
-                .filter(webhook_events::Column::Id.is_in(chunk.iter().copied()))
-                .filter(settled())
-                .exec(db.writer())
-                .await?
-                .rows_affected;
-            pace.observe(started.elapsed());
-            if !pause().await {
-                return Ok(report);
-            }
+        // The conditions again: a row may have been re-queued (a redelivered duplicate) since it
+        // was read.
+        let (removed, go_on) = pace
+            .delete(&ids, &mut pause, |chunk| async move {
+                Ok(webhook_events::Entity::delete_many()
+                    .filter(webhook_events::Column::Id.is_in(chunk))
+                    .filter(settled())
+                    .exec(db.writer())
+                    .await?
+                    .rows_affected)
+            })
+            .await?;
+        report.webhook_events += removed;
+        if !go_on {
+            return Ok(report);
         }
         if reached_recent || (rows.len() as u64) < BATCH {
             break;
@@ -157,21 +155,19 @@ where
         if ids.is_empty() {
             break;
         }
-        let mut rest = ids.as_slice();
-        while !rest.is_empty() {
-            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
-            rest = more;
-            let started = std::time::Instant::now();
-            report.sessions += sessions::Entity::delete_many()
-                .filter(sessions::Column::Id.is_in(chunk.iter().copied()))
-                .filter(dead_sessions(now))
-                .exec(db.writer())
-                .await?
-                .rows_affected;
-            pace.observe(started.elapsed());
-            if !pause().await {
-                return Ok(report);
-            }
+        let (removed, go_on) = pace
+            .delete(&ids, &mut pause, |chunk| async move {
+                Ok(sessions::Entity::delete_many()
+                    .filter(sessions::Column::Id.is_in(chunk))
+                    .filter(dead_sessions(now))
+                    .exec(db.writer())
+                    .await?
+                    .rows_affected)
+            })
+            .await?;
+        report.sessions += removed;
+        if !go_on {
+            return Ok(report);
         }
         if (ids.len() as u64) < BATCH {
             break;
@@ -184,16 +180,14 @@ where
     loop {
         let page = changes::page_for_pruning(db, after, changes_before, BATCH).await?;
         let old: Vec<i64> = page.iter().filter(|(_, old)| *old).map(|(id, _)| *id).collect();
-        let mut rest = old.as_slice();
-        while !rest.is_empty() {
-            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
-            rest = more;
-            let started = std::time::Instant::now();
-            report.sync_changes += changes::delete_older(db, chunk, changes_before).await?;
-            pace.observe(started.elapsed());
-            if !pause().await {
-                return Ok(report);
-            }
+        let (removed, go_on) = pace
+            .delete(&old, &mut pause, |chunk| async move {
+                changes::delete_older(db, &chunk, changes_before).await
+            })
+            .await?;
+        report.sync_changes += removed;
+        if !go_on {
+            return Ok(report);
         }
         match page.last() {
             Some(&(last, _)) if page.len() as u64 == BATCH => after = last,
@@ -204,20 +198,15 @@ where
     // Audit entries, oldest first by their `at` index, in paced deletes like the events'.
     loop {
         let ids = audit::expired_ids(db, audit_before, BATCH).await?;
-        let mut removed = 0;
-        let mut rest = ids.as_slice();
-        while !rest.is_empty() {
-            let (chunk, more) = rest.split_at(pace.size.min(rest.len()));
-            rest = more;
-            let started = std::time::Instant::now();
-            removed += audit::delete_expired(db, chunk, audit_before).await?;
-            pace.observe(started.elapsed());
-            if !pause().await {
-                report.audit_log += removed;
-                return Ok(report);
-            }
-        }
+        let (removed, go_on) =
+            pace.delete(&ids, &mut pause, |chunk| async move {
+                audit::delete_expired(db, &chunk, audit_before).await
+            })
+            .await?;
         report.audit_log += removed;
+        if !go_on {
+            return Ok(report);
+        }
         if (ids.len() as u64) < BATCH || removed == 0 {
             break;
         }
@@ -244,6 +233,36 @@ impl DeletePace {
             sea_orm::DatabaseBackend::Sqlite => Self { size: 64, adaptive: true },
             _ => Self { size: BATCH as usize, adaptive: false },
         }
+    }
+
+    /// Deletes `ids` in chunks of the current size through `delete` (which returns the rows it
+    /// removed), measuring each and running `pause` after it. Returns the rows removed and whether
+    /// to go on (`pause` said stop).
+    async fn delete<D, DFut, P, PFut>(
+        &mut self,
+        ids: &[i64],
+        pause: &mut P,
+        mut delete: D,
+    ) -> Result<(u64, bool), DbErr>
+    where
+        D: FnMut(Vec<i64>) -> DFut,
+        DFut: std::future::Future<Output = Result<u64, DbErr>>,
+        P: FnMut() -> PFut,
+        PFut: std::future::Future<Output = bool>,
+    {
+        let mut removed = 0;
+        let mut rest = ids;
+        while !rest.is_empty() {
+            let (chunk, more) = rest.split_at(self.size.min(rest.len()));
+            rest = more;
+            let started = std::time::Instant::now();
+            removed += delete(chunk.to_vec()).await?;
+            self.observe(started.elapsed());
+            if !pause().await {
+                return Ok((removed, false));
+            }
+        }
+        Ok((removed, true))
     }
 
     fn observe(&mut self, took: std::time::Duration) {

@@ -162,31 +162,6 @@ pub async fn judge_due(db: &Db, grace: std::time::Duration, now: DateTime<Utc>) 
     Ok(missed)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const A: bool = true;
-    const M: bool = false;
-
-    #[test]
-    fn the_rule() {
-        use Status::*;
-        assert_eq!(verdict(&[]), Unknown);
-        assert_eq!(verdict(&[M, M]), Unknown);
-        assert_eq!(verdict(&[A, A, A]), Healthy);
-        assert_eq!(verdict(&[M, M, M]), Missing);
-        // One late or lost webhook is not a pattern.
-        assert_eq!(verdict(&[A, M, A, A, M, A]), Healthy);
-        assert_eq!(verdict(&[M, A, A, A, A]), Healthy);
-        assert_eq!(verdict(&[M, M, A, M, M, A]), Healthy);
-        // A run of misses stays MISSING until two announced changes follow it.
-        assert_eq!(verdict(&[M, M, M, M, A, A]), Missing);
-        assert_eq!(verdict(&[A, M, M, M]), Missing);
-        assert_eq!(verdict(&[A, A, M, M, M]), Healthy);
-    }
-}
-
 /// How often [`watch`] runs: often enough to judge changes soon after their grace period and to
 /// start catch-up runs on time, at most every 10 seconds.
 pub fn watch_period(settings: &crate::config::SyncSettings) -> std::time::Duration {
@@ -262,4 +237,29 @@ pub async fn watch(sync: &super::SyncService) -> Result<(), DbErr> {
     }
     metrics::gauge!("webhook_silence_alert").set(if silent { 1.0 } else { 0.0 });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: bool = true;
+    const M: bool = false;
+
+    #[test]
+    fn the_rule() {
+        use Status::*;
+        assert_eq!(verdict(&[]), Unknown);
+        assert_eq!(verdict(&[M, M]), Unknown);
+        assert_eq!(verdict(&[A, A, A]), Healthy);
+        assert_eq!(verdict(&[M, M, M]), Missing);
+        // One late or lost webhook is not a pattern.
+        assert_eq!(verdict(&[A, M, A, A, M, A]), Healthy);
+        assert_eq!(verdict(&[M, A, A, A, A]), Healthy);
+        assert_eq!(verdict(&[M, M, A, M, M, A]), Healthy);
+        // A run of misses stays MISSING until two announced changes follow it.
+        assert_eq!(verdict(&[M, M, M, M, A, A]), Missing);
+        assert_eq!(verdict(&[A, M, M, M]), Missing);
+        assert_eq!(verdict(&[A, A, M, M, M]), Healthy);
+    }
 }

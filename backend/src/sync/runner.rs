@@ -88,13 +88,13 @@ impl Job for Runner {
                 *last = Some(tokio::time::Instant::now());
             }
         }
-        if let Ok(mut last) = self.webhooks.try_lock() {
-            if last.is_none_or(|t| t.elapsed() >= super::health::watch_period(&self.sync.settings)) {
-                if let Err(err) = super::health::watch(&self.sync).await {
-                    tracing::warn!(error = %err, "sync scheduler: cannot check webhook health");
-                }
-                *last = Some(tokio::time::Instant::now());
+        if let Ok(mut last) = self.webhooks.try_lock()
+            && last.is_none_or(|t| t.elapsed() >= super::health::watch_period(&self.sync.settings))
+        {
+            if let Err(err) = super::health::watch(&self.sync).await {
+                tracing::warn!(error = %err, "sync scheduler: cannot check webhook health");
             }
+            *last = Some(tokio::time::Instant::now());
         }
         let mut claimed = Vec::new();
         for _ in 0..slots {

@@ -1,10 +1,7 @@
 //! Issue 4: tokens at rest, the refresh storm (one process and two instances), refresh outcomes,
 //! key rotation.
 use chrono::Utc;
-use jobber_app::{
-    db::entities::connections,
-    tokens::{self, TokenFailure},
-};
+use jobber_app::{db::entities::connections, tokens::TokenFailure};
 use jobber_graphql::{
     Priority,
     operations::{Account, account},
