@@ -18,8 +18,8 @@ use sea_orm::{
 
 use crate::{
     support::{
-        TestApp, app_binary, client, eventually, free_port, fresh_database_url, postgres_admin_url,
-        run_command,
+        TestApp, client, eventually, free_port, fresh_database_url, postgres_admin_url, run_command,
+        serve_command, wait_ready,
     },
     webhooks::{event, sign},
 };
@@ -120,33 +120,17 @@ async fn sigterm_mid_refresh_stores_the_rotated_tokens_before_the_binary_exits()
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let start = || {
-        tokio::process::Command::new(app_binary())
-            .arg("serve")
-            .env_clear()
-            .env("ADMIN_BIND_ADDR", "off")
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("APP_BASE_URL", &base)
-            .env("DATABASE_URL", &database_url)
-            .env("DATA_DIR", dir.path().join("data"))
+        serve_command(port, &database_url, &dir.path().join("data"))
             .env("JOBBER_API_URL", sandbox_url.as_str())
             .env("JOBBER_CLIENT_ID", &config.client_id)
             .env("JOBBER_CLIENT_SECRET", &config.client_secret)
             .env("SYNC_INTERVAL_MINUTES", "600")
             .env("SHUTDOWN_GRACE_SECS", "20")
-            .env("LOG_FORMAT", "json")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .expect("start jobber-app")
     };
     let http = client();
-    let ready = || async {
-        eventually(Duration::from_secs(30), "the app to be ready", || async {
-            http.get(format!("{base}/readyz")).send().await.ok().filter(|r| r.status() == 200)
-        })
-        .await;
-    };
+    let ready = || wait_ready(port, "/readyz", Duration::from_secs(30));
     let mut child = start();
     ready().await;
 

@@ -306,6 +306,35 @@ pub fn run_command(
     output_within(&mut cmd, Duration::from_secs(60))
 }
 
+/// `jobber-app serve` on 127.0.0.1:`port` as an operator starts it: a clean environment, no admin
+/// listener, JSON logs (discarded), killed when dropped. Add the test's own variables (Jobber's
+/// address and credentials, sync settings) with `.env`, then `.spawn()`.
+pub fn serve_command(port: u16, database_url: &str, data_dir: &std::path::Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(app_binary());
+    cmd.arg("serve")
+        .env_clear()
+        .env("ADMIN_BIND_ADDR", "off")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("APP_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("DATABASE_URL", database_url)
+        .env("DATA_DIR", data_dir)
+        .env("LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Waits (up to `deadline`) until the server on 127.0.0.1:`port` answers `path` with 200.
+pub async fn wait_ready(port: u16, path: &str, deadline: Duration) {
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}{path}");
+    eventually(deadline, &format!("the server to answer {path}"), || async {
+        http.get(&url).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+}
+
 /// A free port on 127.0.0.1 (bound and released: the caller's server binds it right after).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -536,35 +536,16 @@ async fn a_killed_sync_resumes_where_it_stopped_without_duplicates_or_gaps() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let start = || {
-        tokio::process::Command::new(crate::support::app_binary())
-            .arg("serve")
-            .env_clear()
-            .env("ADMIN_BIND_ADDR", "off")
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("APP_BASE_URL", &base)
-            .env("DATABASE_URL", &database_url)
-            .env("DATA_DIR", dir.path().join("data"))
+        crate::support::serve_command(port, &database_url, &dir.path().join("data"))
             .env("JOBBER_API_URL", sandbox_url.as_str())
             .env("JOBBER_CLIENT_ID", &config.client_id)
             .env("JOBBER_CLIENT_SECRET", &config.client_secret)
             .env("SYNC_MAX_PAGE_SIZE", PAGE.to_string())
             .env("SYNC_LEASE_SECS", "2")
-            .env("LOG_FORMAT", "json")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .expect("start jobber-app")
     };
-    let ready = || async {
-        let http = reqwest::Client::new();
-        eventually(Duration::from_secs(30), "the app to be ready", || {
-            let http = http.clone();
-            let url = format!("{base}/readyz");
-            async move { http.get(url).send().await.ok().filter(|r| r.status() == 200) }
-        })
-        .await;
-    };
+    let ready = || crate::support::wait_ready(port, "/readyz", Duration::from_secs(30));
     let mut child = start();
     ready().await;
 

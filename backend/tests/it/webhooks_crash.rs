@@ -13,42 +13,19 @@ use jobber_app::db::entities::webhook_events;
 use sea_orm::{Database, EntityTrait};
 
 use crate::{
-    support::{app_binary, eventually, free_port, fresh_database_url},
+    support::{eventually, free_port, fresh_database_url, serve_command, wait_ready},
     webhooks::{event, sign},
 };
 
 fn start(dir: &std::path::Path, port: u16, database_url: &str) -> tokio::process::Child {
-    tokio::process::Command::new(app_binary())
-        .arg("serve")
-        .env_clear()
-        .env("ADMIN_BIND_ADDR", "off")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("APP_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("DATABASE_URL", database_url)
-        .env("DATA_DIR", dir.join("data"))
+    serve_command(port, database_url, &dir.join("data"))
         .env("SANDBOX_BIND_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .expect("start jobber-app")
 }
 
 async fn wait_healthy(port: u16) {
-    let client = reqwest::Client::new();
-    eventually(Duration::from_secs(60), "the server to answer /healthz", || {
-        let client = client.clone();
-        async move {
-            client
-                .get(format!("http://127.0.0.1:{port}/healthz"))
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status() == 200)
-        }
-    })
-    .await;
+    wait_ready(port, "/healthz", Duration::from_secs(60)).await;
 }
 
 #[tokio::test]

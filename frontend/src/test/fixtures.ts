@@ -11,10 +11,32 @@ import {
   type PreviousConnectionFieldsFragment,
   type ManageConnectionQuery,
   type RecentWebhookEventsQuery,
+  type SyncStatusQuery,
 } from "../gql/graphql";
 
 type Connection = NonNullable<ManageConnectionQuery["connection"]>;
 type WebhookEvent = RecentWebhookEventsQuery["webhookEvents"]["nodes"][number];
+type SyncResourceStatus = SyncStatusQuery["syncStatus"][number];
+
+/** One resource's sync status: a finished full sync of 25 clients, unless overridden. */
+export function syncStatus(overrides: Partial<SyncResourceStatus> = {}): SyncResourceStatus {
+  return {
+    __typename: "SyncResourceStatus",
+    resource: "CLIENTS",
+    state: "DONE",
+    mode: "FULL",
+    fetched: 25,
+    total: 25,
+    count: 25,
+    startedAt: "2026-11-28T12:00:00Z",
+    finishedAt: "2026-11-28T12:00:05Z",
+    lastSuccessAt: "2026-11-28T12:00:05Z",
+    nextRunAt: "2026-11-28T12:15:05Z",
+    retrying: false,
+    problem: null,
+    ...overrides,
+  };
+}
 
 export function connection(overrides: Partial<Connection> = {}): Connection {
   return {

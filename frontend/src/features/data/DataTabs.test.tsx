@@ -6,7 +6,6 @@ import { act } from "react";
 import { createCache } from "../../app/apollo";
 import {
   SyncStatusDocument,
-  type SyncStatusQuery,
   SyncedClientsDocument,
   SyncedInvoicesDocument,
   SyncedJobsDocument,
@@ -14,6 +13,7 @@ import {
   type SyncedInvoicesQuery,
   type SyncedJobsQuery,
 } from "../../gql/graphql";
+import { syncStatus } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 import { DataTabs } from "./DataTabs";
 
@@ -118,21 +118,7 @@ describe("Data tabs", () => {
     const cache = createCache();
     renderApp({ ui: <DataTabs />, mocks: [empty, clientsMock(null, ["Barbara"])], cache });
     expect(await screen.findAllByText("No clients synced yet")).not.toHaveLength(0);
-    const done: SyncStatusQuery["syncStatus"][number] = {
-      __typename: "SyncResourceStatus",
-      resource: "CLIENTS",
-      state: "DONE",
-      mode: "FULL",
-      fetched: 1,
-      total: 1,
-      count: 1,
-      startedAt: "2026-11-28T12:00:00Z",
-      finishedAt: "2026-11-28T12:00:05Z",
-      lastSuccessAt: "2026-11-28T12:00:05Z",
-      nextRunAt: "2026-11-28T12:15:05Z",
-      retrying: false,
-      problem: null,
-    };
+    const done = syncStatus({ fetched: 1, total: 1, count: 1 });
     act(() => cache.writeQuery({ query: SyncStatusDocument, data: { syncStatus: [done] } }));
     expect(await screen.findAllByText("Barbara")).not.toHaveLength(0);
   });

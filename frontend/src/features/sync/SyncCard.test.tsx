@@ -1,30 +1,13 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { SyncProgressDocument, SyncStatusDocument, type SyncStatusQuery } from "../../gql/graphql";
-import { connection } from "../../test/fixtures";
+import { connection, syncStatus } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 import { SyncCard, type SyncSummary } from "./SyncCard";
 
 type Status = SyncStatusQuery["syncStatus"][number];
 
-function status(over: Partial<Status>): Status {
-  return {
-    __typename: "SyncResourceStatus",
-    resource: "CLIENTS",
-    state: "DONE",
-    mode: "FULL",
-    fetched: 25,
-    total: 25,
-    count: 25,
-    startedAt: "2026-11-28T12:00:00Z",
-    finishedAt: "2026-11-28T12:00:05Z",
-    lastSuccessAt: "2026-11-28T12:00:05Z",
-    nextRunAt: "2026-11-28T12:15:05Z",
-    retrying: false,
-    problem: null,
-    ...over,
-  };
-}
+
 
 function summary(over: Partial<SyncSummary>): SyncSummary {
   return { ...connection().sync, ...over };
@@ -43,10 +26,10 @@ describe("Sync card", () => {
     renderApp({
       mocks: [
         mock([
-          status({}),
-          status({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null }),
-          status({ resource: "QUOTES", state: "RUNNING", retrying: true, problem: "RATE_LIMITED", nextRunAt: retryAt }),
-          status({ resource: "INVOICES", state: "FAILED", problem: "JOBBER_UNAVAILABLE", nextRunAt: retryAt, count: 3 }),
+          syncStatus({}),
+          syncStatus({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null }),
+          syncStatus({ resource: "QUOTES", state: "RUNNING", retrying: true, problem: "RATE_LIMITED", nextRunAt: retryAt }),
+          syncStatus({ resource: "INVOICES", state: "FAILED", problem: "JOBBER_UNAVAILABLE", nextRunAt: retryAt, count: 3 }),
         ]),
       ],
       ui: <SyncCard activePoll={0} idlePoll={0} />,
@@ -70,7 +53,7 @@ describe("Sync card", () => {
 
   it("never shows a running sync as a warning", async () => {
     renderApp({
-      mocks: [mock([status({ resource: "JOBS", state: "RUNNING", fetched: 1, total: null })])],
+      mocks: [mock([syncStatus({ resource: "JOBS", state: "RUNNING", fetched: 1, total: null })])],
       ui: <SyncCard activePoll={0} idlePoll={0} summary={summary({ state: "SYNCING" })} />,
     });
     expect(await screen.findByText("1 fetched so far")).toBeVisible();
@@ -82,7 +65,7 @@ describe("Sync card", () => {
   it("summarises freshness in one line", async () => {
     const now = Date.now();
     renderApp({
-      mocks: [mock([status({})])],
+      mocks: [mock([syncStatus({})])],
       ui: (
         <SyncCard
           activePoll={0}
@@ -101,11 +84,11 @@ describe("Sync card", () => {
   it("follows live progress from the syncProgress subscription", async () => {
     renderApp({
       mocks: [
-        mock([status({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null })]),
+        mock([syncStatus({ resource: "JOBS", state: "RUNNING", fetched: 10, total: 40, count: 10, lastSuccessAt: null })]),
         {
           request: { query: SyncProgressDocument },
           result: {
-            data: { syncProgress: [status({ resource: "JOBS", state: "RUNNING", fetched: 30, total: 40, count: 30 })] },
+            data: { syncProgress: [syncStatus({ resource: "JOBS", state: "RUNNING", fetched: 30, total: 40, count: 30 })] },
           },
         },
       ],
