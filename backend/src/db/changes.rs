@@ -253,6 +253,12 @@ pub async fn page_for_pruning(
     Ok(rows.into_iter().map(|(id, at)| (id, at < before)).collect())
 }
 
+/// How many changes were made before `before`.
+pub async fn count_older(db: &Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    sync_changes::Entity::find().filter(C::ChangedAt.lt(before)).count(db.reader()).await
+}
+
 /// Removes the changes among `ids` made before `before`.
 pub async fn delete_older(db: &Db, ids: &[i64], before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(sync_changes::Entity::delete_many()

@@ -57,7 +57,8 @@ pub struct Cutoffs {
     pub changes_before: DateTime<Utc>,
 }
 
-/// Removes settled webhook events, dead sessions and audit entries older than their `cutoffs`.
+/// Removes settled webhook events, dead sessions, audit entries and sync bookkeeping older than
+/// their `cutoffs`.
 /// With `dry_run` nothing is deleted: the report counts what would be. `pause` runs between
 /// batches (the background task yields the write connection there).
 pub async fn prune<F, Fut>(
@@ -81,15 +82,7 @@ where
         report.webhook_events = webhook_events::Entity::find().filter(settled()).count(db.reader()).await?;
         report.sessions = sessions::Entity::find().filter(dead_sessions(now)).count(db.reader()).await?;
         report.audit_log = audit::count_expired(db, audit_before).await?;
-        let mut after = 0i64;
-        loop {
-            let page = changes::page_for_pruning(db, after, changes_before, BATCH).await?;
-            report.sync_changes += page.iter().filter(|(_, old)| *old).count() as u64;
-            match page.last() {
-                Some(&(last, _)) if page.len() as u64 == BATCH => after = last,
-                _ => break,
-            }
-        }
+        report.sync_changes = changes::count_older(db, changes_before).await?;
         return Ok(report);
     }
 
