@@ -414,6 +414,14 @@ async fn the_operator_commands_run_against_the_database() {
     insert_event(&app, 1, EventStatus::Processed, chrono::Duration::days(40)).await;
     insert_event(&app, 2, EventStatus::Dead, chrono::Duration::hours(1)).await;
     app.connect(GREEN).await;
+    // The commands run beside the serving app; its first sync is a burst of long write
+    // transactions, which on a loaded CI machine once held SQLite's lock past the command's
+    // 10 s busy timeout ("database is locked"). Start once it is done.
+    eventually(Duration::from_secs(60), "the first sync to finish", || async {
+        let body = app.graphql("{ connection { sync { state } } }").await;
+        (body["data"]["connection"]["sync"]["state"] == "UP_TO_DATE").then_some(())
+    })
+    .await;
     let run =
         |args: &[&str]| run_command(&app.state.config.database_url, &app.state.config.data_dir, args, &[]);
     let out = run(&["webhooks", "redrive"]);
