@@ -91,8 +91,7 @@ pub async fn serve_all(
         wake: state.inbox.new_lifecycle.clone(),
     };
     let worker = tokio::spawn(worker::run(lifecycle, pace, state.shutdown.clone()));
-    let checkpointer =
-        state.db.spawn_checkpointer(std::time::Duration::from_millis(500), state.shutdown.clone());
+    let checkpointer = state.db.spawn_checkpointer(db::CHECKPOINT_EVERY, state.shutdown.clone());
     let pruner = ops::spawn_pruner(
         state.db.clone(),
         ops::Retention::from_config(&state.config),
