@@ -1,4 +1,4 @@
-//! Smoke run of `bench-admin`: a small fleet (200 accounts, 5,000 webhook events) and two seconds
+//! Smoke runs of the benchmarks, at a tiny scale. `bench-admin`: a small fleet (200 accounts, 5,000 webhook events) and two seconds
 //! per request, on SQLite, and on PostgreSQL too when `TEST_DATABASE_URL` is set. It proves that
 //! the benchmark still seeds, starts the server with its admin listener and gets an error-free
 //! answer to every request it measures (the bench exits with an error otherwise). It holds no
@@ -58,4 +58,50 @@ fn bench_instructions_counts_a_few_requests() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let row = stdout.lines().find(|l| l.starts_with("| GET /healthz")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(row.ends_with("x |"), "{row}");
+}
+
+/// `bench-prune` (the README's pruning benchmark) at a tiny scale on SQLite: seed, warm-up,
+/// baseline, the retention task deleting during the measured phase; then `--control`, where the
+/// task never runs and nothing may be pruned. Figures from a debug build mean nothing here; the
+/// bench fails if the server errs, the task starts too early, or never starts.
+#[test]
+fn bench_prune_runs_on_a_small_backlog() {
+    for control in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench-prune"));
+        cmd.args([
+            "--backlog",
+            "3000",
+            "--rate",
+            "200",
+            "--duration",
+            "1",
+            "--prune-after",
+            "15",
+            "--stores",
+            "normal",
+            "--postgres",
+            "none",
+        ]);
+        if control {
+            cmd.arg("--control");
+        }
+        let out = cmd.output().expect("running bench-prune");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "bench-prune (control: {control}) failed ({}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let row =
+            stdout.lines().find(|l| l.starts_with("| SQLite NORMAL")).unwrap_or_else(|| panic!("{stdout}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // Columns: store, seed, baseline, pruning, delta, ratio, pruned in phase, left after, ...
+        let (pruned, left) = (cells[7], cells[8]);
+        if control {
+            assert_eq!((pruned, left), ("0", "3,000"), "{row}");
+        } else {
+            assert_ne!(left, "3,000", "the retention task removed nothing: {row}");
+        }
+    }
 }
