@@ -27,9 +27,11 @@ describe("Signing in to the console", () => {
     await waitFor(() => expect(document.title).toBe("Operator console · Fieldsync operator console"));
 
     await typeToken("wrong-token");
-    expect(await screen.findByRole("alert")).toHaveTextContent("That is not the ADMIN_TOKEN.");
+    // The alert region is always in the page (so screen readers announce what appears in it):
+    // wait for its text. The field's value follows one render later.
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("That is not the ADMIN_TOKEN."));
     // The token is not kept in the page.
-    expect(screen.getByLabelText("Admin token")).toHaveValue("");
+    await waitFor(() => expect(screen.getByLabelText("Admin token")).toHaveValue(""));
 
     await typeToken("right-token");
     expect(await screen.findByRole("heading", { level: 1, name: "Installs" })).toBeVisible();
@@ -48,8 +50,8 @@ describe("Signing in to the console", () => {
       signIn: () => new Response(null, { status: 429, headers: { "retry-after": "30" } }),
     });
     await typeToken("right-token");
-    expect(await screen.findByRole("alert")).toHaveTextContent(
-      "Too many sign-in attempts. Wait 30 seconds and try again.",
+    await waitFor(() =>
+      expect(screen.getByRole("alert")).toHaveTextContent("Too many sign-in attempts. Wait 30 seconds and try again."),
     );
     expect(screen.getByRole("heading", { name: "Sign in" })).toBeVisible();
   });
@@ -57,8 +59,8 @@ describe("Signing in to the console", () => {
   it("words a refusal itself when the server gives no reason", async () => {
     renderAdmin({ session: signedOut, signIn: () => new Response(null, { status: 401 }) });
     await typeToken("wrong-token");
-    expect(await screen.findByRole("alert")).toHaveTextContent(
-      "That token was not accepted. Check ADMIN_TOKEN and try again.",
+    await waitFor(() =>
+      expect(screen.getByRole("alert")).toHaveTextContent("That token was not accepted. Check ADMIN_TOKEN and try again."),
     );
   });
 
@@ -67,7 +69,7 @@ describe("Signing in to the console", () => {
     // Accepted, but the next GET /admin/session still finds no session (a Secure cookie on http).
     server.keepsCookie = false;
     await typeToken("right-token");
-    expect(await screen.findByRole("alert")).toHaveTextContent(/didn't keep the session cookie/);
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent(/didn't keep the session cookie/));
     expect(screen.getByRole("heading", { name: "Sign in" })).toBeVisible();
   });
 
@@ -75,7 +77,7 @@ describe("Signing in to the console", () => {
     const { fetchMock } = renderAdmin({ session: signedOut });
     await screen.findByLabelText("Admin token");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Enter the admin token.");
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("Enter the admin token."));
     expect(fetchMock.mock.calls.some(([, init]) => init?.method === "POST")).toBe(false);
   });
 
