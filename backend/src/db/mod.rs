@@ -40,9 +40,10 @@ use crate::config::{Config, SqliteSynchronous as SyncSetting};
 /// checkpoint first flushes (`fsync`s) the WAL, and a commit that appends to the WAL during that
 /// flush can wait for it; the more the WAL grew since the last checkpoint, the longer that wait.
 /// At 1,000 webhooks/s the app writes about 40 MB of WAL a second: every 500 ms, the flushes held
-/// acknowledgements for 30–60 ms (p99 27 ms once the WAL file is reused in place); every 100 ms
-/// they take about 10 ms and the p99 stays near 8 ms (`bench-prune --control`, README). An idle
-/// app's checkpoint finds nothing to copy and costs a fraction of a millisecond.
+/// acknowledgements for 30–60 ms (p99 27.4 ms once the WAL file is reused in place); every
+/// 100 ms the p99 was 2.3 ms (`bench-prune --control`; `bench-webhooks` figures in the README,
+/// under bench-prune). An idle app's checkpoint finds nothing to copy and costs a fraction of a
+/// millisecond.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// The database handle shared by the whole app (cheap to clone).
